@@ -1,0 +1,8 @@
+#include "common.hpp"
+#include "families.hpp"
+
+namespace fastls::glue {
+
+void bind_federated(py::module_& /*m*/) {}
+
+}  // namespace fastls::glue

@@ -1,0 +1,97 @@
+"""Timing, context and reporting shared by every benchmark."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+__all__ = ["Row", "best_time", "context", "print_table", "write_json"]
+
+
+@dataclass
+class Row:
+    """One timed solver on one case. ``ratio`` is filled by print_table."""
+
+    case: str
+    solver: str
+    seconds: float
+    error: float | None = None        # accuracy measure of the case (documented per family)
+    baseline: bool = False             # the fastls row that peers are compared to
+    ratio: float | None = None         # peer seconds / fastls seconds (>1: fastls faster)
+    extra: dict = field(default_factory=dict)
+
+
+def best_time(fn, *, repeat: int = 3, min_seconds: float = 0.0):
+    """Best wall time of ``fn()`` over ``repeat`` calls; returns (seconds, last value)."""
+    best, value = np.inf, None
+    for i in range(max(1, repeat)):
+        t0 = time.perf_counter()
+        value = fn()
+        dt = time.perf_counter() - t0
+        best = min(best, dt)
+        if i == 0 and dt > 5.0:  # one run of a slow peer is enough
+            break
+        if min_seconds and best > min_seconds:
+            break
+    return best, value
+
+
+def context() -> dict:
+    """What a reader needs to judge the numbers: versions, threads, BLAS settings, load."""
+    import fastls
+    try:
+        from threadpoolctl import threadpool_info
+        pools = [
+            {k: p.get(k) for k in ("internal_api", "prefix", "version", "num_threads", "architecture")}
+            for p in threadpool_info()
+        ]
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        pools = []
+    return {
+        "fastls": fastls.show_config(mode="dicts"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "threadpools": pools,
+        "env": {k: os.environ.get(k) for k in (
+            "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
+        "loadavg": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+def print_header(ctx: dict) -> None:
+    cfg = ctx["fastls"]
+    print(f"fastls {cfg['fastls']} | numpy {cfg['numpy']} | scipy {cfg['scipy']} | "
+          f"Eigen {cfg['eigen']} | ISA {'+'.join(cfg['isa'])} | omp threads {cfg['omp_max_threads']}")
+    env = " ".join(f"{k}={v}" for k, v in ctx["env"].items())
+    pools = ", ".join(f"{p['internal_api']}({p['num_threads']} thr, {p.get('architecture')})"
+                      for p in ctx["threadpools"])
+    print(f"{env} | pools: {pools} | load {ctx['loadavg']}")
+
+
+def print_table(rows: list[Row]) -> None:
+    """Print rows grouped by case; ratio = peer time / fastls time."""
+    cases = list(dict.fromkeys(r.case for r in rows))
+    wc = max([len("case")] + [len(c) for c in cases])
+    ws = max([len("solver")] + [len(r.solver) for r in rows])
+    print(f"{'case':<{wc}}  {'solver':<{ws}}  {'seconds':>10}  {'error':>10}  {'fastls speedup':>14}")
+    for case in cases:
+        group = [r for r in rows if r.case == case]
+        base = next((r for r in group if r.baseline), None)
+        for r in group:
+            if base is not None and not r.baseline and base.seconds > 0:
+                r.ratio = r.seconds / base.seconds
+            err = "" if r.error is None else f"{r.error:.2e}"
+            ratio = "(fastls)" if r.baseline else ("" if r.ratio is None else f"{r.ratio:.2f}x")
+            print(f"{case:<{wc}}  {r.solver:<{ws}}  {r.seconds:>10.4f}  {err:>10}  {ratio:>14}")
+
+
+def write_json(path: str, ctx: dict, results: dict[str, list[Row]]) -> None:
+    payload = {"context": ctx, "results": {k: [asdict(r) for r in v] for k, v in results.items()}}
+    with open(path, "w") as fh:
+        json.dump(payload, fh, indent=2, default=str)
