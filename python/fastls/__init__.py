@@ -14,11 +14,14 @@ from fastls import _core
 from fastls._config import cuda_status, show_config
 from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls.linalg import LstsqResult, LstsqStatus, lstsq
+from fastls.sketching import sketch, sketch_matrix
 
 __version__ = _core.build_info()["version"]
 
 __all__ = [
     "lstsq",
+    "sketch",
+    "sketch_matrix",
     "LstsqResult",
     "LstsqStatus",
     "LinAlgError",
@@ -28,7 +31,7 @@ __all__ = [
 ]
 
 # Family modules are imported on first use so `import fastls` stays light.
-_SUBMODULES = {"linalg", "sketch", "federated", "bcd", "sbl", "selfcal", "estimators",
+_SUBMODULES = {"linalg", "sketching", "federated", "bcd", "sbl", "selfcal", "estimators",
                "distributed"}
 
 

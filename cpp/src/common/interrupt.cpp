@@ -15,14 +15,18 @@ constexpr auto kPollInterval = std::chrono::milliseconds(50);
 
 void set_interrupt_hook(InterruptHook hook) noexcept { g_hook.store(hook); }
 
-void check_interrupt() {
+bool interrupt_pending() {
     InterruptHook hook = g_hook.load(std::memory_order_relaxed);
-    if (!hook) return;
+    if (!hook) return false;
     thread_local auto last = std::chrono::steady_clock::now();
     const auto now = std::chrono::steady_clock::now();
-    if (now - last < kPollInterval) return;
+    if (now - last < kPollInterval) return false;
     last = now;
-    if (hook()) throw Interrupted();
+    return hook();
+}
+
+void check_interrupt() {
+    if (interrupt_pending()) throw Interrupted();
 }
 
 }  // namespace fastls

@@ -1,0 +1,115 @@
+// LSQR (Paige & Saunders 1982) on an abstract operator, with SciPy's stopping
+// rules: istop 1 (A x = b to btol/atol), 2 (least-squares optimality to atol),
+// 3 (condition estimate above conlim), 7 (iteration limit); SciPy's
+// machine-precision variants 4-6 are reported as 1-3.
+//
+// Op must provide rows(), cols(), apply(v, out) = A v and apply_t(u, out) = A^T u.
+#pragma once
+#include <Eigen/Core>
+#include <cmath>
+#include <limits>
+
+#include "fastls/common/interrupt.hpp"
+
+namespace fastls::krylov {
+
+struct LsqrOptions {
+    double atol = 1e-12;
+    double btol = 1e-12;
+    double conlim = 1e12;
+    Eigen::Index maxiter = 200;
+};
+
+struct LsqrResult {
+    Eigen::VectorXd x;
+    int istop = 0;
+    Eigen::Index nit = 0;
+    double rnorm = 0, arnorm = 0, anorm = 0, acond = 0;
+};
+
+template <class Op>
+LsqrResult lsqr(const Op& A, const Eigen::VectorXd& b, const LsqrOptions& opt) {
+    using Eigen::VectorXd;
+    const double eps = std::numeric_limits<double>::epsilon();
+    LsqrResult res;
+    res.x = VectorXd::Zero(A.cols());
+    VectorXd u = b, v(A.cols()), w, tmp_m(A.rows()), tmp_n(A.cols());
+    double beta = u.norm(), alpha = 0;
+    if (beta > 0) {
+        u /= beta;
+        A.apply_t(u, v);
+        alpha = v.norm();
+    } else {
+        v.setZero();
+    }
+    if (alpha > 0) v /= alpha;
+    w = v;
+    double rhobar = alpha, phibar = beta, anorm = 0, acond = 0, ddnorm = 0, xxnorm = 0;
+    double z = 0, cs2 = -1, sn2 = 0;
+    const double bnorm = beta;
+    double rnorm = beta, arnorm = alpha * beta;
+    const double ctol = opt.conlim > 0 ? 1.0 / opt.conlim : 0.0;
+    res.rnorm = rnorm;
+    res.arnorm = arnorm;
+    if (arnorm == 0) return res;  // x = 0 is exact
+
+    for (Eigen::Index it = 1; it <= opt.maxiter; ++it) {
+        check_interrupt();
+        A.apply(v, tmp_m);
+        u = tmp_m - alpha * u;
+        beta = u.norm();
+        if (beta > 0) {
+            u /= beta;
+            anorm = std::sqrt(anorm * anorm + alpha * alpha + beta * beta);
+            A.apply_t(u, tmp_n);
+            v = tmp_n - beta * v;
+            alpha = v.norm();
+            if (alpha > 0) v /= alpha;
+        }
+        const double rho = std::hypot(rhobar, beta);
+        const double cs = rhobar / rho, sn = beta / rho;
+        const double theta = sn * alpha;
+        rhobar = -cs * alpha;
+        const double phi = cs * phibar;
+        phibar = sn * phibar;
+        const double tau = sn * phi;
+        ddnorm += (w / rho).squaredNorm();
+        res.x += (phi / rho) * w;
+        w = v - (theta / rho) * w;
+
+        const double delta = sn2 * rho, gambar = -cs2 * rho;
+        const double rhs = phi - delta * z;
+        const double xnorm = std::sqrt(xxnorm + (rhs / gambar) * (rhs / gambar));
+        const double gamma = std::hypot(gambar, theta);
+        cs2 = gambar / gamma;
+        sn2 = theta / gamma;
+        z = rhs / gamma;
+        xxnorm += z * z;
+
+        acond = anorm * std::sqrt(ddnorm);
+        rnorm = std::abs(phibar);
+        arnorm = alpha * std::abs(tau);
+        const double test1 = rnorm / bnorm;
+        const double test2 = arnorm / (anorm * rnorm + eps);
+        const double test3 = 1.0 / (acond + eps);
+        const double t1 = test1 / (1 + anorm * xnorm / bnorm);
+        const double rtol = opt.btol + opt.atol * anorm * xnorm / bnorm;
+        res.nit = it;
+        int istop = 0;
+        if (it >= opt.maxiter) istop = 7;
+        if (1 + test3 <= 1 || test3 <= ctol) istop = 3;
+        if (1 + test2 <= 1 || test2 <= opt.atol) istop = 2;
+        if (1 + t1 <= 1 || test1 <= rtol) istop = 1;
+        if (istop) {
+            res.istop = istop;
+            break;
+        }
+    }
+    res.rnorm = rnorm;
+    res.arnorm = arnorm;
+    res.anorm = anorm;
+    res.acond = acond;
+    return res;
+}
+
+}  // namespace fastls::krylov

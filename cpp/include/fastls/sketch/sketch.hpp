@@ -1,0 +1,37 @@
+// Oblivious sketches S (m x n, E[S^T S] = I) applied to tall matrices without
+// ever storing S. Entries come from the counter layout of random.hpp, so the
+// result depends only on (kind, m, seed, nnz), never on the thread count.
+#pragma once
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+#include "fastls/common/types.hpp"
+
+namespace fastls::sketch {
+
+enum class Kind { Gaussian, Rademacher, Srht, Sjlt };  // CountSketch = Sjlt with nnz 1
+
+struct Spec {
+    Kind kind = Kind::Srht;
+    Eigen::Index rows = 0;          // m
+    std::uint64_t seed = 0;
+    int nnz_per_column = 1;          // Sjlt only
+};
+
+// SA = S A and SB = S B with one S (B may have zero columns).
+void apply(const Spec& spec, const ColRef& A, const ColRef& B, Eigen::MatrixXd& SA,
+           Eigen::MatrixXd& SB);
+void apply(const Spec& spec, const RowRef& A, const ColRef& B, Eigen::MatrixXd& SA,
+           Eigen::MatrixXd& SB);
+
+// The explicit m x n matrix S (for tests and teaching: O(m n) memory).
+Eigen::MatrixXd explicit_matrix(const Spec& spec, Eigen::Index n);
+
+// SRHT row sample: m distinct indices of [0, N), sorted (Floyd's algorithm).
+std::vector<std::uint64_t> srht_rows(std::uint64_t N, std::uint64_t m, std::uint64_t seed);
+
+// Smallest power of two >= n.
+std::uint64_t padded_length(std::uint64_t n);
+
+}  // namespace fastls::sketch

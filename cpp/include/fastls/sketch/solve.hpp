@@ -1,0 +1,38 @@
+// Sketch-and-solve and sketch-and-precondition least squares.
+//
+// Sketch [A b] once, QR-factor SA = Q R. Full rank: x0 = R^{-1} (Q^T S b) and
+// the preconditioner is R^{-1}. Rank r < d: the preconditioner is V_r S_r^{-1}
+// from the SVD of R (LSRN's choice), which yields the minimum-norm solution.
+// With precondition, LSQR on A P from x0 refines to tol.
+#pragma once
+#include <Eigen/Core>
+#include <vector>
+
+#include "fastls/common/types.hpp"
+#include "fastls/sketch/sketch.hpp"
+
+namespace fastls::sketch {
+
+struct SolveOptions {
+    Spec spec;
+    bool precondition = false;
+    double tol = 1e-12;
+    Eigen::Index maxiter = 200;
+    double rcond = -1;  // < 0: eps * max(n, d)
+};
+
+struct SolveResult {
+    Eigen::MatrixXd x;                      // d x k
+    Eigen::VectorXd residual_norms;         // ||b - A x|| per column
+    Eigen::VectorXd sketched_residual_norms;// ||S(b - A x0)|| per column
+    Eigen::VectorXd covariance_diag;        // diag(P P^T) ~ diag((A^T A)^+)
+    Eigen::VectorXd singular_values;        // of S A
+    Eigen::Index rank = 0;
+    std::vector<int> istop;                 // per column (precondition only)
+    std::vector<Eigen::Index> nit;          // per column
+};
+
+SolveResult solve(const SolveOptions& opt, const ColRef& A, const ColRef& B);
+SolveResult solve(const SolveOptions& opt, const RowRef& A, const ColRef& B);
+
+}  // namespace fastls::sketch
