@@ -27,8 +27,11 @@ void fill_block(Kind kind, std::uint64_t seed, Index j0, Index nb, MatrixXd& Sbl
         const std::uint64_t j = static_cast<std::uint64_t>(j0 + jj);
         double* col = Sblk.col(jj).data();
         if (kind == Kind::Gaussian) {
+            const Index pairs = m / 2;
 #pragma omp simd
-            for (Index i = 0; i < m; ++i) col[i] = gaussian_entry(seed, i, j);
+            for (Index p = 0; p < pairs; ++p)
+                gaussian_pair(seed, static_cast<std::uint64_t>(p), j, col[2 * p], col[2 * p + 1]);
+            if (m % 2) col[m - 1] = gaussian_entry(seed, static_cast<std::uint64_t>(m - 1), j);
         } else {
             for (Index i0 = 0; i0 < m; i0 += 128) {
                 const U32x4 r = draw(seed, static_cast<std::uint32_t>(i0 >> 7), lo32(j), hi32(j),

@@ -26,16 +26,36 @@ namespace fastls::sketch {
 using Eigen::Index;
 
 void fwht_rows(double* data, Index len, Index width, Index stride) {
-    for (Index h = 1; h < len; h *= 2)
-        for (Index base = 0; base < len; base += 2 * h)
+    Index h = 1;
+    if (__builtin_ctzll(static_cast<unsigned long long>(len)) % 2) {  // odd stage count: one radix-2
+        for (Index i = 0; i < len; i += 2) {
+            double* x = data + i * stride;
+            double* y = x + stride;
+#pragma omp simd
+            for (Index t = 0; t < width; ++t) {
+                const double a = x[t], b = y[t];
+                x[t] = a + b;
+                y[t] = a - b;
+            }
+        }
+        h = 2;
+    }
+    // Radix-4: stages h and 2h in one pass over the rows.
+    for (; h < len; h *= 4)
+        for (Index base = 0; base < len; base += 4 * h)
             for (Index i = base; i < base + h; ++i) {
-                double* x = data + i * stride;
-                double* y = data + (i + h) * stride;
+                double* x0 = data + i * stride;
+                double* x1 = x0 + h * stride;
+                double* x2 = x1 + h * stride;
+                double* x3 = x2 + h * stride;
 #pragma omp simd
                 for (Index t = 0; t < width; ++t) {
-                    const double a = x[t], b = y[t];
-                    x[t] = a + b;
-                    y[t] = a - b;
+                    const double a = x0[t] + x1[t], b = x0[t] - x1[t];
+                    const double c = x2[t] + x3[t], d = x2[t] - x3[t];
+                    x0[t] = a + c;
+                    x2[t] = a - c;
+                    x1[t] = b + d;
+                    x3[t] = b - d;
                 }
             }
 }

@@ -4,5 +4,5 @@
 #if defined(__CUDACC__)
 #define FASTLS_HD __host__ __device__ __forceinline__
 #else
-#define FASTLS_HD inline
+#define FASTLS_HD inline __attribute__((always_inline))
 #endif

@@ -23,6 +23,11 @@ FASTLS_HD void mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std:
 FASTLS_HD U32x4 philox4x32_10(U32x4 ctr, std::uint32_t k0, std::uint32_t k1) {
     constexpr std::uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u;
     constexpr std::uint32_t W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
+#if defined(__CUDACC__)
+#pragma unroll
+#else
+#pragma GCC unroll 10
+#endif
     for (int round = 0; round < 10; ++round) {
         std::uint32_t hi0, lo0, hi1, lo1;
         detail::mulhilo(M0, ctr.v[0], hi0, lo0);

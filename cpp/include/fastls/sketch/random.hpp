@@ -44,10 +44,12 @@ FASTLS_HD std::uint64_t below(std::uint32_t a, std::uint32_t b, std::uint64_t bo
 #endif
 }
 
-// 53-bit uniform in [0, 1) from two words.
+// 53-bit uniform in [0, 1) from two words. Built from two exact int32 -> double
+// conversions (which vectorise on AVX2, unlike uint64 -> double).
 FASTLS_HD double unit53(std::uint32_t a, std::uint32_t b) {
-    return static_cast<double>(((static_cast<std::uint64_t>(a >> 5)) << 26) | (b >> 6)) *
-           0x1.0p-53;
+    const double hi = static_cast<double>(static_cast<std::int32_t>(a >> 5));  // 27 bits
+    const double lo = static_cast<double>(static_cast<std::int32_t>(b >> 6));  // 26 bits
+    return (hi * 67108864.0 + lo) * 0x1.0p-53;
 }
 
 // ln(x) for x in [2^-53, 1], to about 1 ulp. x = 2^e * mant, mant in [sqrt(1/2), sqrt(2)),
@@ -59,10 +61,10 @@ FASTLS_HD double portable_log(double x) {
     bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
     double mant;
     std::memcpy(&mant, &bits, sizeof mant);
-    if (mant > 1.4142135623730951) {
-        mant *= 0.5;
-        e += 1;
-    }
+    // Arithmetic instead of a branch, so that loops over entries vectorise.
+    const int high = static_cast<int>(mant > 1.4142135623730951);
+    mant *= 1.0 - 0.5 * static_cast<double>(high);
+    e += high;
     const double s = (mant - 1.0) / (mant + 1.0);
     const double z = s * s;
     double p = 1.0 / 23.0;
@@ -109,23 +111,33 @@ FASTLS_HD void portable_sincos_turn(double u, double& c, double& s) {
     cp = fma(cp, z, -0.5);
     cp = fma(cp, z, 1.0);
     const double sn = phi * sp, cs = cp;
-    switch (q & 3) {
-        case 0: c = cs; s = sn; break;
-        case 1: c = -sn; s = cs; break;
-        case 2: c = -cs; s = -sn; break;
-        default: c = sn; s = -cs; break;
-    }
+    // Rotate (cs, sn) by q quarter turns, branch-free so loops vectorise.
+    const int quarter = q & 3;
+    const double c0 = (quarter & 1) ? sn : cs;
+    const double s0 = (quarter & 1) ? cs : sn;
+    c = ((quarter + 1) & 2) ? -c0 : c0;
+    s = (quarter & 2) ? -s0 : s0;
 }
 
-// Entry (i, j) of the unscaled Gaussian sketch: N(0, 1).
-FASTLS_HD double gaussian_entry(std::uint64_t seed, std::uint64_t i, std::uint64_t j) {
-    const U32x4 r = draw(seed, static_cast<std::uint32_t>(i >> 1), lo32(j), hi32(j), kGaussian);
+// Entries (2p, j) and (2p + 1, j) of the unscaled Gaussian sketch: one
+// Philox draw, one Box-Muller pair of independent N(0, 1).
+FASTLS_HD void gaussian_pair(std::uint64_t seed, std::uint64_t p, std::uint64_t j, double& z0,
+                             double& z1) {
+    const U32x4 r = draw(seed, static_cast<std::uint32_t>(p), lo32(j), hi32(j), kGaussian);
     const double u1 = unit53(r.v[0], r.v[1]) + 0x1.0p-53;  // (0, 1]: log is finite
     const double u2 = unit53(r.v[2], r.v[3]);
     const double radius = sqrt(-2.0 * portable_log(u1));
     double c, s;
     portable_sincos_turn(u2, c, s);
-    return radius * ((i & 1) ? s : c);
+    z0 = radius * c;
+    z1 = radius * s;
+}
+
+// Entry (i, j) of the unscaled Gaussian sketch: N(0, 1).
+FASTLS_HD double gaussian_entry(std::uint64_t seed, std::uint64_t i, std::uint64_t j) {
+    double z0, z1;
+    gaussian_pair(seed, i >> 1, j, z0, z1);
+    return (i & 1) ? z1 : z0;
 }
 
 // Entry (i, j) of the unscaled Rademacher sketch: +1 or -1.
