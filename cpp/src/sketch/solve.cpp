@@ -6,89 +6,108 @@
 #include <limits>
 
 #include "fastls/common/error.hpp"
-#include "fastls/krylov/lsqr.hpp"
 
 namespace fastls::sketch {
-namespace {
 
 using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-// A P with P = R^{-1} (upper triangular) or P = V_r diag(1/s_r) (dense d x r).
+SketchedFactor::SketchedFactor(const MatrixXd& SA, const MatrixXd& SB, Index n, double rcond) {
+    const Index m = SA.rows(), d = SA.cols();
+    Eigen::HouseholderQR<MatrixXd> qr(SA);
+    R_ = qr.matrixQR().topRows(d).triangularView<Eigen::Upper>();
+    const MatrixXd QtSB = qr.householderQ().transpose() * SB;
+
+    Eigen::BDCSVD<MatrixXd> svd(R_);
+    singular_values_ = svd.singularValues();
+    if (rcond < 0) rcond = std::numeric_limits<double>::epsilon() * double(std::max(n, d));
+    const double tol = rcond * singular_values_(0);
+    while (rank_ < d && singular_values_(rank_) > tol) ++rank_;
+    if (rank_ == 0) throw LinAlgError("A is numerically zero: its sketch has no singular value above rcond");
+
+    if (rank_ == d) {
+        x0_ = R_.triangularView<Eigen::Upper>().solve(QtSB.topRows(d));
+        const MatrixXd Rinv = R_.triangularView<Eigen::Upper>().solve(MatrixXd::Identity(d, d));
+        covariance_diag_ = Rinv.rowwise().squaredNorm();
+        sketched_residuals_ = QtSB.bottomRows(m - d).colwise().norm().transpose();
+    } else {
+        svd.compute(R_, Eigen::ComputeFullU | Eigen::ComputeFullV);
+        dense_ = svd.matrixV().leftCols(rank_) *
+                 svd.singularValues().head(rank_).cwiseInverse().asDiagonal();
+        x0_ = dense_ * (svd.matrixU().leftCols(rank_).transpose() * QtSB.topRows(d));
+        covariance_diag_ = dense_.rowwise().squaredNorm();
+        sketched_residuals_ = (SB - SA * x0_).colwise().norm().transpose();
+    }
+}
+
+void SketchedFactor::precondition(const VectorXd& z, VectorXd& out) const {
+    if (dense_.size()) out.noalias() = dense_ * z;
+    else out = R_.triangularView<Eigen::Upper>().solve(z);
+}
+
+void SketchedFactor::precondition_t(const VectorXd& w, VectorXd& out) const {
+    if (dense_.size()) out.noalias() = dense_.transpose() * w;
+    else out = R_.transpose().triangularView<Eigen::Lower>().solve(w);
+}
+
+void SketchedFactor::fill(SolveResult& out) const {
+    out.x = x0_;
+    out.sketched_residual_norms = sketched_residuals_;
+    out.covariance_diag = covariance_diag_;
+    out.singular_values = singular_values_;
+    out.rank = rank_;
+    out.istop.assign(static_cast<std::size_t>(x0_.cols()), 0);
+    out.nit.assign(static_cast<std::size_t>(x0_.cols()), 0);
+}
+
+krylov::LsqrOptions SketchedFactor::lsqr_options(const SolveOptions& opt) const {
+    krylov::LsqrOptions lo;
+    lo.atol = lo.btol = opt.tol;
+    lo.maxiter = opt.maxiter;
+    return lo;
+}
+
+namespace {
+
+// A P on host memory, for LSQR.
 template <class Mat>
 struct PreconditionedOp {
+    using Range = VectorXd;
     const Mat& A;
-    const MatrixXd& R;       // used when dense is empty
-    const MatrixXd& dense;   // V_r diag(1/s_r), or empty
-    mutable VectorXd buf_d, buf_d2;
+    const SketchedFactor& P;
+    mutable VectorXd buf;
 
-    Index rows() const { return A.rows(); }
-    Index cols() const { return dense.size() ? dense.cols() : R.cols(); }
-    void precondition(const VectorXd& z, VectorXd& out) const {
-        if (dense.size()) out.noalias() = dense * z;
-        else out = R.triangularView<Eigen::Upper>().solve(z);
-    }
-    void apply(const VectorXd& v, VectorXd& out) const {
-        precondition(v, buf_d);
-        out.noalias() = A * buf_d;
+    Index cols() const { return P.cols(); }
+    double norm(const VectorXd& u) const { return u.norm(); }
+    void scale(VectorXd& u, double a) const { u *= a; }
+    void apply_update(const VectorXd& v, double alpha, VectorXd& u) const {
+        P.precondition(v, buf);
+        u = A * buf - alpha * u;
     }
     void apply_t(const VectorXd& u, VectorXd& out) const {
-        buf_d2.noalias() = A.transpose() * u;
-        if (dense.size()) out.noalias() = dense.transpose() * buf_d2;
-        else out = R.transpose().triangularView<Eigen::Lower>().solve(buf_d2);
+        buf.noalias() = A.transpose() * u;
+        P.precondition_t(buf, out);
     }
 };
 
 template <class Mat>
 SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
-    const Index n = A.rows(), d = A.cols(), k = B.cols(), m = opt.spec.rows;
-    require(m >= d, "sketch_rows must be at least the number of columns of A");
+    const Index n = A.rows(), d = A.cols(), k = B.cols();
+    require(opt.spec.rows >= d, "sketch_rows must be at least the number of columns of A");
     require(B.rows() == n, "b must have as many rows as A");
     MatrixXd SA, SB;
     apply(opt.spec, A, B, SA, SB);
-
-    Eigen::HouseholderQR<MatrixXd> qr(SA);
-    const MatrixXd R = qr.matrixQR().topRows(d).triangularView<Eigen::Upper>();
-    const MatrixXd QtSB = qr.householderQ().transpose() * SB;
-
+    const SketchedFactor factor(SA, SB, n, opt.rcond);
     SolveResult out;
-    Eigen::BDCSVD<MatrixXd> svd(R);
-    out.singular_values = svd.singularValues();
-    const double rcond = opt.rcond >= 0 ? opt.rcond
-                                        : std::numeric_limits<double>::epsilon() * double(std::max(n, d));
-    const double tol = rcond * out.singular_values(0);
-    while (out.rank < d && out.singular_values(out.rank) > tol) ++out.rank;
-    const Index r = out.rank;
-    if (r == 0) throw LinAlgError("A is numerically zero: its sketch has no singular value above rcond");
-
-    MatrixXd dense;  // V_r diag(1/s_r) when rank deficient
-    if (r == d) {
-        out.x = R.triangularView<Eigen::Upper>().solve(QtSB.topRows(d));
-        const MatrixXd Rinv = R.triangularView<Eigen::Upper>().solve(MatrixXd::Identity(d, d));
-        out.covariance_diag = Rinv.rowwise().squaredNorm();
-        out.sketched_residual_norms = QtSB.bottomRows(m - d).colwise().norm().transpose();
-    } else {
-        svd.compute(R, Eigen::ComputeFullU | Eigen::ComputeFullV);
-        dense = svd.matrixV().leftCols(r) *
-                svd.singularValues().head(r).cwiseInverse().asDiagonal();
-        out.x = dense * (svd.matrixU().leftCols(r).transpose() * QtSB.topRows(d));
-        out.covariance_diag = dense.rowwise().squaredNorm();
-        out.sketched_residual_norms = (SB - SA * out.x).colwise().norm().transpose();
-    }
-
-    out.istop.assign(static_cast<std::size_t>(k), 0);
-    out.nit.assign(static_cast<std::size_t>(k), 0);
+    factor.fill(out);
     if (opt.precondition) {
-        PreconditionedOp<Mat> op{A, R, dense, {}, {}};
-        krylov::LsqrOptions lo;
-        lo.atol = lo.btol = opt.tol;
-        lo.maxiter = opt.maxiter;
+        const PreconditionedOp<Mat> op{A, factor, {}};
         for (Index j = 0; j < k; ++j) {
-            const VectorXd r0 = B.col(j) - A * out.x.col(j);
-            const auto res = krylov::lsqr(op, r0, lo);
+            VectorXd r0 = B.col(j) - A * out.x.col(j);
+            const auto res = krylov::lsqr(op, r0, factor.lsqr_options(opt));
             VectorXd dx;
-            op.precondition(res.x, dx);
+            factor.precondition(res.x, dx);
             out.x.col(j) += dx;
             out.istop[static_cast<std::size_t>(j)] = res.istop;
             out.nit[static_cast<std::size_t>(j)] = res.nit;

@@ -1,9 +1,17 @@
-// LSQR (Paige & Saunders 1982) on an abstract operator, with SciPy's stopping
-// rules: istop 1 (A x = b to btol/atol), 2 (least-squares optimality to atol),
-// 3 (condition estimate above conlim), 7 (iteration limit); SciPy's
-// machine-precision variants 4-6 are reported as 1-3.
+// LSQR (Paige & Saunders 1982) with SciPy's stopping rules: istop 1 (A x = b
+// to btol/atol), 2 (least-squares optimality to atol), 3 (condition estimate
+// above conlim), 7 (iteration limit); SciPy's machine-precision variants 4-6
+// are reported as 1-3.
 //
-// Op must provide rows(), cols(), apply(v, out) = A v and apply_t(u, out) = A^T u.
+// The operator owns the long (range) vectors, so the same iteration runs with
+// them in host memory or on a GPU. Op provides:
+//   using Range;                                  // n-vector type
+//   Index cols() const;
+//   double norm(const Range& u) const;
+//   void scale(Range& u, double a) const;         // u *= a
+//   void apply_update(const VectorXd& v, double alpha, Range& u) const;  // u = A v - alpha u
+//   void apply_t(const Range& u, VectorXd& out) const;                  // out = A^T u
+// The short (domain) vectors are host Eigen vectors.
 #pragma once
 #include <Eigen/Core>
 #include <cmath>
@@ -27,20 +35,19 @@ struct LsqrResult {
     double rnorm = 0, arnorm = 0, anorm = 0, acond = 0;
 };
 
+// Solves min ||A x - b|| with u holding b on entry (overwritten).
 template <class Op>
-LsqrResult lsqr(const Op& A, const Eigen::VectorXd& b, const LsqrOptions& opt) {
+LsqrResult lsqr(const Op& A, typename Op::Range& u, const LsqrOptions& opt) {
     using Eigen::VectorXd;
     const double eps = std::numeric_limits<double>::epsilon();
     LsqrResult res;
     res.x = VectorXd::Zero(A.cols());
-    VectorXd u = b, v(A.cols()), w, tmp_m(A.rows()), tmp_n(A.cols());
-    double beta = u.norm(), alpha = 0;
+    VectorXd v = VectorXd::Zero(A.cols()), w, tmp(A.cols());
+    double beta = A.norm(u), alpha = 0;
     if (beta > 0) {
-        u /= beta;
+        A.scale(u, 1.0 / beta);
         A.apply_t(u, v);
         alpha = v.norm();
-    } else {
-        v.setZero();
     }
     if (alpha > 0) v /= alpha;
     w = v;
@@ -55,14 +62,13 @@ LsqrResult lsqr(const Op& A, const Eigen::VectorXd& b, const LsqrOptions& opt) {
 
     for (Eigen::Index it = 1; it <= opt.maxiter; ++it) {
         check_interrupt();
-        A.apply(v, tmp_m);
-        u = tmp_m - alpha * u;
-        beta = u.norm();
+        A.apply_update(v, alpha, u);
+        beta = A.norm(u);
         if (beta > 0) {
-            u /= beta;
+            A.scale(u, 1.0 / beta);
             anorm = std::sqrt(anorm * anorm + alpha * alpha + beta * beta);
-            A.apply_t(u, tmp_n);
-            v = tmp_n - beta * v;
+            A.apply_t(u, tmp);
+            v = tmp - beta * v;
             alpha = v.norm();
             if (alpha > 0) v /= alpha;
         }

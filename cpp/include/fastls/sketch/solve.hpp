@@ -1,14 +1,15 @@
 // Sketch-and-solve and sketch-and-precondition least squares.
 //
 // Sketch [A b] once, QR-factor SA = Q R. Full rank: x0 = R^{-1} (Q^T S b) and
-// the preconditioner is R^{-1}. Rank r < d: the preconditioner is V_r S_r^{-1}
-// from the SVD of R (LSRN's choice), which yields the minimum-norm solution.
-// With precondition, LSQR on A P from x0 refines to tol.
+// the preconditioner is P = R^{-1}. Rank r < d: P = V_r S_r^{-1} from the SVD
+// of R (LSRN's choice), which yields the minimum-norm solution. With
+// precondition, LSQR on A P from x0 refines to tol.
 #pragma once
 #include <Eigen/Core>
 #include <vector>
 
 #include "fastls/common/types.hpp"
+#include "fastls/krylov/lsqr.hpp"
 #include "fastls/sketch/sketch.hpp"
 
 namespace fastls::sketch {
@@ -22,14 +23,36 @@ struct SolveOptions {
 };
 
 struct SolveResult {
-    Eigen::MatrixXd x;                      // d x k
-    Eigen::VectorXd residual_norms;         // ||b - A x|| per column
-    Eigen::VectorXd sketched_residual_norms;// ||S(b - A x0)|| per column
-    Eigen::VectorXd covariance_diag;        // diag(P P^T) ~ diag((A^T A)^+)
-    Eigen::VectorXd singular_values;        // of S A
+    Eigen::MatrixXd x;                       // d x k
+    Eigen::VectorXd residual_norms;          // ||b - A x|| per column
+    Eigen::VectorXd sketched_residual_norms; // ||S(b - A x0)|| per column
+    Eigen::VectorXd covariance_diag;         // diag(P P^T) ~ diag((A^T A)^+)
+    Eigen::VectorXd singular_values;         // of S A
     Eigen::Index rank = 0;
-    std::vector<int> istop;                 // per column (precondition only)
-    std::vector<Eigen::Index> nit;          // per column
+    std::vector<int> istop;                  // per column (precondition only)
+    std::vector<Eigen::Index> nit;           // per column
+};
+
+// Everything that follows from (SA, SB): the preconditioner, the
+// sketch-and-solve answer and its error statistics. Shared by the CPU and GPU
+// paths, which differ only in where A lives.
+class SketchedFactor {
+public:
+    SketchedFactor(const Eigen::MatrixXd& SA, const Eigen::MatrixXd& SB, Eigen::Index n,
+                   double rcond);
+
+    Eigen::Index rank() const { return rank_; }
+    Eigen::Index cols() const { return dense_.size() ? dense_.cols() : R_.cols(); }
+    void precondition(const Eigen::VectorXd& z, Eigen::VectorXd& out) const;    // out = P z
+    void precondition_t(const Eigen::VectorXd& w, Eigen::VectorXd& out) const;  // out = P^T w
+    // Fills x (sketch-and-solve), sketched residuals, covariance, singular values, rank.
+    void fill(SolveResult& out) const;
+    krylov::LsqrOptions lsqr_options(const SolveOptions& opt) const;
+
+private:
+    Eigen::MatrixXd R_, dense_, x0_;
+    Eigen::VectorXd singular_values_, covariance_diag_, sketched_residuals_;
+    Eigen::Index rank_ = 0;
 };
 
 SolveResult solve(const SolveOptions& opt, const ColRef& A, const ColRef& B);
