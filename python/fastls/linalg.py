@@ -11,7 +11,9 @@ import numpy as np
 from fastls import _core
 from fastls._errors import ConvergenceWarning
 from fastls._result import Result
+from fastls._device import DEVICES, is_cuda_array, resolve_device
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
+from fastls.sketching import KINDS, _nnz, check_sketch_rows
 
 __all__ = ["lstsq", "LstsqResult", "LstsqStatus"]
 
@@ -69,6 +71,22 @@ def _check_system(A, b):
     return A, np.asfortranarray(b.reshape(b.shape[0], -1))
 
 
+def _check_system_gpu(A, b):
+    """CuPy A (kept on the device) and b (brought to the host, F-ordered)."""
+    import cupy
+
+    if A.ndim != 2 or A.size == 0:
+        raise ValueError(f"A must be a non-empty 2-D array, got shape {A.shape}")
+    A = cupy.asarray(A, dtype=cupy.float64)
+    if not (A.flags.c_contiguous or A.flags.f_contiguous):
+        A = cupy.ascontiguousarray(A)
+    if not bool(cupy.isfinite(A).all()):
+        raise ValueError("A must be finite, but contains NaN or Inf")
+    host_b = cupy.asnumpy(b) if is_cuda_array(b) else b
+    _, B = _check_system(np.empty((A.shape[0], 1)), host_b)
+    return A, B
+
+
 def _check_rcond(rcond) -> float:
     # Kernel convention: a negative rcond selects numpy's default eps * max(m, n).
     return -1.0 if rcond is None else check_real(rcond, "rcond", low=0.0)
@@ -116,10 +134,8 @@ def default_sketch_rows(n: int, d: int, sketch_kind: str, precondition: bool,
 
 
 def _sketched(A, B, method, sketch, sketch_rows, oversampling, tol, maxiter, random_state,
-              rcond, nnz_per_column):
+              rcond, nnz_per_column, device):
     from scipy import stats
-
-    from fastls.sketching import KINDS, _nnz, check_sketch_rows
 
     n, d = A.shape
     precondition = method == "precondition"
@@ -133,8 +149,17 @@ def _sketched(A, B, method, sketch, sketch_rows, oversampling, tol, maxiter, ran
     tol = check_real(tol, "tol", low=0.0, high=1.0, low_open=True)
     maxiter = 200 if maxiter is None else check_int(maxiter, "maxiter", low=1)
     nnz = _nnz(kind, nnz_per_column, m)
-    out = _core.sketch.solve(A, B, kind, m, native_seed(random_state), nnz, precondition, tol,
-                             maxiter, _check_rcond(rcond))
+    args = (kind, m, native_seed(random_state))
+    options = (precondition, tol, maxiter, _check_rcond(rcond))
+    if device == "cuda":
+        from fastls._device import cuda_module
+        if is_cuda_array(A):
+            out = cuda_module().solve_pointer(A.data.ptr, n, d, bool(A.flags.c_contiguous), B,
+                                              *args, *options)
+        else:
+            out = cuda_module().solve(A, B, *args, *options)
+    else:
+        out = _core.sketch.solve(A, B, *args, nnz, *options)
     rank = int(out["rank"])
     fields = dict(x=out["x"], residual_norm=out["residual_norms"], rank=rank,
                   singular_values=out["singular_values"], sketch=kind, sketch_rows=m,
@@ -170,7 +195,7 @@ def _sketched(A, B, method, sketch, sketch_rows, oversampling, tol, maxiter, ran
 def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int | None = None,
           oversampling: float | None = None, tol: float = 1e-12, maxiter: int | None = None,
           random_state=None, rcond: float | None = None,
-          nnz_per_column: int | None = None) -> LstsqResult:
+          nnz_per_column: int | None = None, device: str | None = None) -> LstsqResult:
     """Least-squares solution of ``A x ≈ b``.
 
     Parameters
@@ -205,6 +230,13 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
         Relative cut-off for small singular values; default eps * max(n, d).
     nnz_per_column : int, optional
         For ``sketch="sjlt"``.
+    device : {"cpu", "cuda", "auto"}, optional
+        Where the sketch methods run (default: FASTLS_DEVICE, else "auto": the
+        GPU when present for gaussian/rademacher/srht and A has >= 2^24
+        entries). On the GPU every pass over A runs on the device and only the
+        small m x d factorization and d-vectors touch the host. A CuPy A is
+        used in place (b is copied to the host: it is one column of A's size).
+        method="qr" runs on the CPU only.
 
     Returns
     -------
@@ -214,16 +246,23 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
         for the sketch methods); ``nit`` and ``status`` say why LSQR stopped.
     """
     method = check_option(method, "method", _METHODS)
-    A, B = _check_system(A, b)
+    on_gpu = is_cuda_array(A)
+    A, B = _check_system_gpu(A, b) if on_gpu else _check_system(A, b)
     if method == "auto":
         method = choose_method(*A.shape)
+        if on_gpu and method == "qr":
+            method = "precondition"  # the GPU path has no direct solver; stay on the device
     if method == "qr":
+        if device is not None and check_option(device, "device", DEVICES) == "cuda":
+            raise ValueError("method='qr' runs on the CPU only; use method='precondition' or "
+                             "'sketch' with device='cuda'")
         fields = _qr(A, B, rcond)
     else:
         if A.shape[0] < A.shape[1]:
             raise ValueError(f"method={method!r} needs a tall A (rows >= columns), got shape {A.shape}")
+        dev = resolve_device(device, check_option(sketch, "sketch", KINDS), A.size, on_gpu)
         fields = _sketched(A, B, method, sketch, sketch_rows, oversampling, tol, maxiter,
-                           random_state, rcond, nnz_per_column)
+                           random_state, rcond, nnz_per_column, dev)
     if np.ndim(b) == 1:
         for key in ("x", "residual_norm", "sketched_residual_norm", "coordinate_error",
                     "linf_bound"):

@@ -45,49 +45,89 @@ def check_sketch_rows(sketch_rows, n: int) -> int:
 
 
 def sketch(A, sketch_rows: int, kind: str = "srht", random_state=None, *,
-           nnz_per_column: int | None = None) -> np.ndarray:
+           nnz_per_column: int | None = None, device: str | None = None):
     """Return S A for a random m x n sketch S (m = sketch_rows), E[S^T S] = I.
 
     Parameters
     ----------
-    A : (n,) or (n, d) array_like
-        Real; computed in float64. C order is fastest for "srht" (rows are
-        contiguous for its butterflies); F order is used without a copy too.
+    A : (n,) or (n, d) array_like, or a CuPy array
+        Real; computed in float64. C order is fastest for "srht" on the CPU
+        (rows are contiguous for its butterflies); F order is used without a
+        copy too. A CuPy array is sketched on its GPU and a CuPy array returned.
     sketch_rows : int
         m, with 1 <= m <= n.
     kind : {"srht", "gaussian", "rademacher", "countsketch", "sjlt"}
     random_state : None, int or numpy.random.Generator
         An int is the Philox key itself: the same int gives the same S in every
-        call, process and backend.
+        call, process and backend (CPU and GPU give bitwise the same S).
     nnz_per_column : int, optional
         Nonzeros per column for "sjlt" (default 8).
+    device : {"cpu", "cuda", "auto"}, optional
+        Default: the FASTLS_DEVICE environment variable, else "auto" (the GPU
+        for gaussian/rademacher/srht when one is present and A has at least
+        2^24 entries).
 
     Returns
     -------
-    (m,) or (m, d) ndarray
+    (m,) or (m, d) ndarray (CuPy array for CuPy input)
     """
+    from fastls._device import is_cuda_array, resolve_device
+
     kind = check_option(kind, "kind", KINDS)
+    on_gpu = is_cuda_array(A)
+    if on_gpu:
+        return _sketch_cupy(A, sketch_rows, kind, random_state, resolve_device(device, kind, 0, True))
     A = as_array(A, "A", ndim=(1, 2))
     m = check_sketch_rows(sketch_rows, A.shape[0])
     nnz = _nnz(kind, nnz_per_column, m)
     A2 = A.reshape(A.shape[0], -1)
-    no_b = np.empty((A.shape[0], 0), order="F")
-    SA, _ = _core.sketch.apply(A2, no_b, kind, m, native_seed(random_state), nnz)
+    seed = native_seed(random_state)
+    if resolve_device(device, kind, A.size) == "cuda":
+        from fastls._device import cuda_module
+        SA = cuda_module().sketch(A2, m, kind, seed)
+    else:
+        no_b = np.empty((A.shape[0], 0), order="F")
+        SA, _ = _core.sketch.apply(A2, no_b, kind, m, seed, nnz)
+    return SA[:, 0] if A.ndim == 1 else SA
+
+
+def _sketch_cupy(A, sketch_rows, kind, random_state, device):
+    import cupy
+
+    from fastls._device import cuda_module
+
+    if A.ndim not in (1, 2) or A.size == 0:
+        raise ValueError(f"A must be a non-empty 1-D or 2-D array, got shape {A.shape}")
+    A2 = cupy.asarray(A, dtype=cupy.float64).reshape(A.shape[0], -1)
+    if not (A2.flags.c_contiguous or A2.flags.f_contiguous):
+        A2 = cupy.ascontiguousarray(A2)
+    if not bool(cupy.isfinite(A2).all()):
+        raise ValueError("A must be finite, but contains NaN or Inf")
+    m = check_sketch_rows(sketch_rows, A2.shape[0])
+    SA = cupy.empty((m, A2.shape[1]), dtype=cupy.float64, order="F")
+    cuda_module().sketch_pointer(A2.data.ptr, A2.shape[0], A2.shape[1], bool(A2.flags.c_contiguous),
+                                 m, kind, native_seed(random_state), SA.data.ptr)
     return SA[:, 0] if A.ndim == 1 else SA
 
 
 def sketch_matrix(n: int, sketch_rows: int, kind: str = "srht", random_state=None, *,
-                  nnz_per_column: int | None = None) -> np.ndarray:
+                  nnz_per_column: int | None = None, device: str = "cpu") -> np.ndarray:
     """The explicit m x n matrix S that ``sketch`` applies (O(m n) memory: for tests and teaching).
 
     ``sketch(A, m, kind, seed)`` equals ``sketch_matrix(n, m, kind, seed) @ A``
-    up to rounding.
+    up to rounding. ``device="cuda"`` generates S on the GPU: bitwise the same.
     """
+    from fastls._device import cuda_module
+
     kind = check_option(kind, "kind", KINDS)
+    device = check_option(device, "device", ("cpu", "cuda"))
     n = check_int(n, "n", low=1)
     m = check_sketch_rows(sketch_rows, n)
     if m * n > 2**28:
         raise ValueError(f"sketch_matrix is for small sizes: {m} x {n} entries would need "
                          f"{8 * m * n / 2**30:.1f} GiB; use sketch(A, ...) instead")
     nnz = _nnz(kind, nnz_per_column, m)
-    return _core.sketch.explicit_matrix(n, kind, m, native_seed(random_state), nnz)
+    seed = native_seed(random_state)
+    if device == "cuda":
+        return cuda_module().explicit_matrix(n, kind, m, seed)
+    return _core.sketch.explicit_matrix(n, kind, m, seed, nnz)

@@ -97,10 +97,8 @@ MatrixXd explicit_matrix(const Spec& spec, Index n) {
             const auto rows = srht_rows(N, static_cast<std::uint64_t>(m), spec.seed);
             for (Index j = 0; j < n; ++j) {
                 const double sg = srht_sign(spec.seed, static_cast<std::uint64_t>(j));
-                for (Index t = 0; t < m; ++t) {
-                    const bool odd = __builtin_popcountll(rows[t] & static_cast<std::uint64_t>(j)) & 1;
-                    S(t, j) = scale * sg * (odd ? -1.0 : 1.0);
-                }
+                for (Index t = 0; t < m; ++t)
+                    S(t, j) = scale * (sg * hadamard_entry(rows[t], static_cast<std::uint64_t>(j)));
             }
             break;
         }

@@ -54,13 +54,30 @@ FASTLS_HD double unit53(std::uint32_t a, std::uint32_t b) {
 
 // ln(x) for x in [2^-53, 1], to about 1 ulp. x = 2^e * mant, mant in [sqrt(1/2), sqrt(2)),
 // ln(mant) = 2 atanh(s), s = (mant - 1) / (mant + 1), |s| < 0.1716.
-FASTLS_HD double portable_log(double x) {
+FASTLS_HD std::uint64_t double_bits(double x) {
+#if defined(__CUDA_ARCH__)
+    return static_cast<std::uint64_t>(__double_as_longlong(x));
+#else
     std::uint64_t bits;
     std::memcpy(&bits, &x, sizeof bits);
+    return bits;
+#endif
+}
+
+FASTLS_HD double bits_double(std::uint64_t bits) {
+#if defined(__CUDA_ARCH__)
+    return __longlong_as_double(static_cast<long long>(bits));
+#else
+    double x;
+    std::memcpy(&x, &bits, sizeof x);
+    return x;
+#endif
+}
+
+FASTLS_HD double portable_log(double x) {
+    std::uint64_t bits = double_bits(x);
     int e = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
-    bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
-    double mant;
-    std::memcpy(&mant, &bits, sizeof mant);
+    double mant = bits_double((bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull);
     // Arithmetic instead of a branch, so that loops over entries vectorise.
     const int high = static_cast<int>(mant > 1.4142135623730951);
     mant *= 1.0 - 0.5 * static_cast<double>(high);
@@ -152,6 +169,16 @@ FASTLS_HD double srht_sign(std::uint64_t seed, std::uint64_t j) {
     const U32x4 r = draw(seed, static_cast<std::uint32_t>(j >> 7), hi32(j >> 7), 0, kSigns);
     const unsigned bit = static_cast<unsigned>(j & 127);
     return ((r.v[bit >> 5] >> (bit & 31)) & 1u) ? -1.0 : 1.0;
+}
+
+// Entry (t, j) of the unscaled, unsigned Hadamard matrix: (-1)^popcount(t & j).
+FASTLS_HD double hadamard_entry(std::uint64_t t, std::uint64_t j) {
+#if defined(__CUDA_ARCH__)
+    const int odd = __popcll(t & j) & 1;
+#else
+    const int odd = __builtin_popcountll(t & j) & 1;
+#endif
+    return odd ? -1.0 : 1.0;
 }
 
 // Nonzero t of column j of an SJLT with s nonzeros per column and m rows: the

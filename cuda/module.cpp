@@ -1,0 +1,168 @@
+// fastls._cuda: pybind11 glue over the CUDA kernels (compiled by the host
+// compiler; nvcc never sees pybind11). Host NumPy arrays are copied to the
+// device and back; CuPy arrays are passed as device pointers.
+#include <pybind11/eigen.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+
+#include "fastls/common/error.hpp"
+#include "fastls/sketch/sketch.hpp"
+#include "solve.hpp"
+
+namespace py = pybind11;
+using fastls::cuda::check;
+using fastls::cuda::DeviceBuffer;
+using fastls::cuda::DeviceMatrix;
+
+namespace {
+
+fastls::sketch::Spec make_spec(const std::string& kind, std::int64_t rows, std::uint64_t seed) {
+    fastls::sketch::Spec spec;
+    if (kind == "gaussian") spec.kind = fastls::sketch::Kind::Gaussian;
+    else if (kind == "rademacher") spec.kind = fastls::sketch::Kind::Rademacher;
+    else if (kind == "srht") spec.kind = fastls::sketch::Kind::Srht;
+    else throw fastls::InvalidArgument("kind: '" + kind + "' has no CUDA kernel (gaussian, rademacher, srht have)");
+    spec.rows = rows;
+    spec.seed = seed;
+    return spec;
+}
+
+py::list devices() {
+    int count = 0;
+    check(fastls_cuda_device_count(&count), "cudaGetDeviceCount");
+    py::list out;
+    for (int dev = 0; dev < count; ++dev) {
+        char name[256];
+        size_t memory = 0;
+        int major = 0, minor = 0;
+        check(fastls_cuda_device_props(dev, name, sizeof name, &memory, &major, &minor),
+              "cudaGetDeviceProperties");
+        py::dict d;
+        d["name"] = std::string(name);
+        d["total_memory"] = memory;
+        d["compute_capability"] = std::to_string(major) + "." + std::to_string(minor);
+        out.append(d);
+    }
+    return out;
+}
+
+// Uploads a C- or F-contiguous float64 host array; returns its device view.
+DeviceMatrix upload(const py::array& A, DeviceBuffer& buf) {
+    fastls::require(A.ndim() == 2 && A.dtype().is(py::dtype::of<double>()), "A must be 2-D float64");
+    const bool row_major = (A.flags() & py::array::c_style) != 0;
+    fastls::require(row_major || (A.flags() & py::array::f_style), "A must be contiguous");
+    const auto n = A.shape(0), d = A.shape(1);
+    buf = DeviceBuffer(static_cast<std::size_t>(n * d));
+    buf.upload(static_cast<const double*>(A.data()), static_cast<std::size_t>(n * d));
+    return DeviceMatrix{buf.get(), n, d, row_major};
+}
+
+py::dict to_dict(fastls::sketch::SolveResult&& res) {
+    py::dict out;
+    out["x"] = std::move(res.x);
+    out["residual_norms"] = std::move(res.residual_norms);
+    out["sketched_residual_norms"] = std::move(res.sketched_residual_norms);
+    out["covariance_diag"] = std::move(res.covariance_diag);
+    out["singular_values"] = std::move(res.singular_values);
+    out["rank"] = res.rank;
+    out["istop"] = res.istop;
+    out["nit"] = res.nit;
+    return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_cuda, m) {
+    m.doc() = "fastls CUDA kernels (internal; use fastls.sketch / fastls.lstsq with device='cuda')";
+    m.def("devices", &devices, "One dict per visible CUDA device; [] when there is none.");
+    m.def(
+        "_allocate", [](std::size_t count) { DeviceBuffer buf(count); },
+        "Allocate and free count doubles (tests the mapping of CUDA errors).");
+
+    m.def(
+        "explicit_matrix",
+        [](std::int64_t n, const std::string& kind, std::int64_t rows, std::uint64_t seed) {
+            const auto spec = make_spec(kind, rows, seed);
+            Eigen::MatrixXd S(rows, n);
+            py::gil_scoped_release release;
+            std::vector<std::uint64_t> idx;
+            if (spec.kind == fastls::sketch::Kind::Srht)
+                idx = fastls::sketch::srht_rows(fastls::sketch::padded_length(std::uint64_t(n)),
+                                                std::uint64_t(rows), seed);
+            DeviceBuffer S_dev(static_cast<std::size_t>(rows * n));
+            const int code = spec.kind == fastls::sketch::Kind::Gaussian ? FASTLS_CUDA_GAUSSIAN
+                             : spec.kind == fastls::sketch::Kind::Rademacher ? FASTLS_CUDA_RADEMACHER
+                                                                             : FASTLS_CUDA_SRHT;
+            check(fastls_cuda_explicit_matrix(code, rows, n, seed, idx.data(), S_dev.get()),
+                  "explicit_matrix");
+            S_dev.download(S.data(), static_cast<std::size_t>(rows * n));
+            return S;
+        },
+        py::arg("n"), py::arg("kind"), py::arg("rows"), py::arg("seed"));
+
+    m.def(
+        "sketch",
+        [](const py::array& A, std::int64_t rows, const std::string& kind, std::uint64_t seed) {
+            const auto spec = make_spec(kind, rows, seed);
+            DeviceBuffer A_dev;
+            const DeviceMatrix view = upload(A, A_dev);
+            Eigen::MatrixXd SA(rows, view.cols);
+            py::gil_scoped_release release;
+            DeviceBuffer SA_dev(static_cast<std::size_t>(rows * view.cols));
+            fastls::cuda::sketch(spec, view, SA_dev.get());
+            SA_dev.download(SA.data(), static_cast<std::size_t>(SA.size()));
+            return SA;
+        },
+        py::arg("A"), py::arg("rows"), py::arg("kind"), py::arg("seed"));
+
+    m.def(
+        "sketch_pointer",
+        [](std::uintptr_t A, std::int64_t n, std::int64_t d, bool row_major, std::int64_t rows,
+           const std::string& kind, std::uint64_t seed, std::uintptr_t SA) {
+            const auto spec = make_spec(kind, rows, seed);
+            py::gil_scoped_release release;
+            fastls::cuda::sketch(spec, DeviceMatrix{reinterpret_cast<const double*>(A), n, d, row_major},
+                                 reinterpret_cast<double*>(SA));
+        },
+        py::arg("A"), py::arg("n"), py::arg("d"), py::arg("row_major"), py::arg("rows"),
+        py::arg("kind"), py::arg("seed"), py::arg("SA"),
+        "S A for device arrays given by pointer (CuPy); SA is m x d column-major.");
+
+    auto solve = [](const DeviceMatrix& view, const Eigen::Ref<const Eigen::MatrixXd>& B,
+                    const std::string& kind, std::int64_t rows, std::uint64_t seed, bool precondition,
+                    double tol, std::int64_t maxiter, double rcond) {
+        fastls::sketch::SolveOptions opt;
+        opt.spec = make_spec(kind, rows, seed);
+        opt.precondition = precondition;
+        opt.tol = tol;
+        opt.maxiter = maxiter;
+        opt.rcond = rcond;
+        py::gil_scoped_release release;
+        return fastls::cuda::solve(opt, view, B);
+    };
+    m.def(
+        "solve",
+        [solve](const py::array& A, const Eigen::Ref<const Eigen::MatrixXd>& B, const std::string& kind,
+                std::int64_t rows, std::uint64_t seed, bool precondition, double tol,
+                std::int64_t maxiter, double rcond) {
+            DeviceBuffer A_dev;
+            const DeviceMatrix view = upload(A, A_dev);
+            return to_dict(solve(view, B, kind, rows, seed, precondition, tol, maxiter, rcond));
+        },
+        py::arg("A"), py::arg("B").noconvert(), py::arg("kind"), py::arg("rows"), py::arg("seed"),
+        py::arg("precondition"), py::arg("tol"), py::arg("maxiter"), py::arg("rcond"));
+    m.def(
+        "solve_pointer",
+        [solve](std::uintptr_t A, std::int64_t n, std::int64_t d, bool row_major,
+                const Eigen::Ref<const Eigen::MatrixXd>& B, const std::string& kind, std::int64_t rows,
+                std::uint64_t seed, bool precondition, double tol, std::int64_t maxiter, double rcond) {
+            const DeviceMatrix view{reinterpret_cast<const double*>(A), n, d, row_major};
+            return to_dict(solve(view, B, kind, rows, seed, precondition, tol, maxiter, rcond));
+        },
+        py::arg("A"), py::arg("n"), py::arg("d"), py::arg("row_major"), py::arg("B").noconvert(),
+        py::arg("kind"), py::arg("rows"), py::arg("seed"), py::arg("precondition"), py::arg("tol"),
+        py::arg("maxiter"), py::arg("rcond"));
+}
