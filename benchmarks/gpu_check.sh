@@ -14,14 +14,13 @@ PY=${PYTHON:-python3}
 if ls .whl/*.whl >/dev/null 2>&1; then
     $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl || exit 1
     export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
-    PREFIX="-Ccmake.define.CMAKE_PREFIX_PATH=/tmp/site/cmeel.prefix"
 fi
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT_DIR/gpu.txt"
 
 echo "== build (FASTLS_CUDA=ON)"
 time $PY -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=/tmp/fastls-build \
     -Ccmake.define.FASTLS_CUDA=ON -Ccmake.define.CMAKE_CUDA_ARCHITECTURES=90 \
-    -Ccmake.define.CMAKE_INTERPROCEDURAL_OPTIMIZATION=OFF ${PREFIX:-} . \
+    -Ccmake.define.CMAKE_INTERPROCEDURAL_OPTIMIZATION=OFF . \
     > "$OUT_DIR/build.log" 2>&1 || { tail -50 "$OUT_DIR/build.log"; exit 1; }
 (cd /tmp && $PY -c "import fastls; fastls.show_config()")
 

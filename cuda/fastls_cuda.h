@@ -40,13 +40,16 @@ int fastls_cuda_sketch(int kind, int64_t m, uint64_t seed, const uint64_t* srht_
                        const double* A, int64_t n, int64_t d, int row_major, double* SA);
 
 /* y = alpha A x + beta y (x: d, y: n) and z = A^T u (u: n, z: d); all device.
- * Reductions use a fixed order: results are reproducible run to run. */
+ * Reductions run over fixed chunks of rows in a fixed order, so results are
+ * reproducible; `work` holds fastls_cuda_reduction_chunks(n) * d doubles for
+ * gemv_t and fastls_cuda_reduction_chunks(n) for nrm2. */
+int64_t fastls_cuda_reduction_chunks(int64_t n);
 int fastls_cuda_gemv(const double* A, int64_t n, int64_t d, int row_major, const double* x,
                      double alpha, double beta, double* y);
 int fastls_cuda_gemv_t(const double* A, int64_t n, int64_t d, int row_major, const double* u,
-                       double* z);
+                       double* work, double* z);
 /* ||x||_2 to the host, and x *= a, on device vectors of length n. */
-int fastls_cuda_nrm2(const double* x, int64_t n, double* result);
+int fastls_cuda_nrm2(const double* x, int64_t n, double* work, double* result);
 int fastls_cuda_scale(double* x, int64_t n, double a);
 
 #ifdef __cplusplus

@@ -28,13 +28,23 @@ using fastls::sketch::srht_sign;
 
 int launched() { return static_cast<int>(cudaGetLastError()); }
 
+// cudaMalloc that leaves no error behind for cudaGetLastError to report later.
+cudaError_t checked_malloc(void** ptr, size_t bytes) {
+    const cudaError_t e = cudaMalloc(ptr, bytes);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        *ptr = nullptr;
+    }
+    return e;
+}
+
 // Device memory owned for the duration of one call.
 struct Scratch {
     void* ptr = nullptr;
     ~Scratch() {
         if (ptr) cudaFree(ptr);
     }
-    cudaError_t alloc(size_t bytes) { return cudaMalloc(&ptr, bytes); }
+    cudaError_t alloc(size_t bytes) { return checked_malloc(&ptr, bytes); }
     template <class T>
     T* as() const { return static_cast<T*>(ptr); }
 };
@@ -255,10 +265,15 @@ int srht_sketch(int64_t m, uint64_t seed, const uint64_t* rows_host, const doubl
                                                          W.as<double>());
     }
     if (int e = launched()) return e;
-    for (int done = 0; done < p;) {
+    // Pass 1: up to 12 contiguous stages. The rest in as few passes of <= 9
+    // stages as possible, split evenly (a pass of one or two stages would
+    // launch millions of nearly empty blocks).
+    const int first = std::min(p, 12);
+    const int rest_passes = (p - first + 8) / 9;
+    for (int done = 0, pass = 0; done < p; ++pass) {
         const int64_t h0 = int64_t(1) << done;
-        const int L = done == 0 ? std::min(p, 12) : std::min(p - done, 9);
-        const int TL = done == 0 ? 1 : 8;
+        const int L = pass == 0 ? first : (p - done + (rest_passes - pass)) / (rest_passes - pass + 1);
+        const int TL = pass == 0 ? 1 : 8;
         const int64_t blocks = d * (N / (h0 << L)) * (h0 / TL);
         fwht_pass<<<unsigned(blocks), 256, size_t(TL) << L << 3>>>(W.as<double>(), N, h0, L, TL);
         if (int e = launched()) return e;
@@ -387,7 +402,7 @@ int fastls_cuda_device_props(int device, char* name, int name_len, size_t* total
     return 0;
 }
 
-int fastls_cuda_malloc(void** ptr, size_t bytes) { return static_cast<int>(cudaMalloc(ptr, bytes)); }
+int fastls_cuda_malloc(void** ptr, size_t bytes) { return static_cast<int>(checked_malloc(ptr, bytes)); }
 int fastls_cuda_free(void* ptr) { return static_cast<int>(cudaFree(ptr)); }
 int fastls_cuda_copy_to_device(void* dst, const void* src, size_t bytes) {
     return static_cast<int>(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
@@ -427,32 +442,29 @@ int fastls_cuda_gemv(const double* A, int64_t n, int64_t d, int row_major, const
     return launched();
 }
 
+int64_t fastls_cuda_reduction_chunks(int64_t n) { return (n + kChunk - 1) / kChunk; }
+
 int fastls_cuda_gemv_t(const double* A, int64_t n, int64_t d, int row_major, const double* u,
-                       double* z) {
-    const int64_t chunks = (n + kChunk - 1) / kChunk;
+                       double* work, double* z) {
+    const int64_t chunks = fastls_cuda_reduction_chunks(n);
     if (chunks > 2147483647) return FASTLS_CUDA_EINVAL;
-    Scratch P;
-    FASTLS_TRY(P.alloc(size_t(chunks) * size_t(d) * sizeof(double)));
     if (row_major) {
-        gemv_t_rowmajor<<<unsigned(chunks), kThreads>>>(A, n, d, u, P.as<double>());
+        gemv_t_rowmajor<<<unsigned(chunks), kThreads>>>(A, n, d, u, work);
     } else {
         const unsigned gy = unsigned(std::min<int64_t>(d, 65535));
-        gemv_t_colmajor<<<dim3(unsigned(chunks), gy), kThreads>>>(A, n, d, u, P.as<double>());
+        gemv_t_colmajor<<<dim3(unsigned(chunks), gy), kThreads>>>(A, n, d, u, work);
     }
     if (int e = launched()) return e;
-    sum_chunks<<<grid_for(d), kThreads>>>(P.as<double>(), chunks, d, z);
-    if (int e = launched()) return e;
-    return static_cast<int>(cudaDeviceSynchronize());
+    sum_chunks<<<grid_for(d), kThreads>>>(work, chunks, d, z);
+    return launched();
 }
 
-int fastls_cuda_nrm2(const double* x, int64_t n, double* result) {
-    const int64_t chunks = (n + kChunk - 1) / kChunk;
-    Scratch P;
-    FASTLS_TRY(P.alloc(size_t(chunks) * sizeof(double)));
-    sumsq_chunks<<<unsigned(chunks), kThreads>>>(x, n, P.as<double>());
+int fastls_cuda_nrm2(const double* x, int64_t n, double* work, double* result) {
+    const int64_t chunks = fastls_cuda_reduction_chunks(n);
+    sumsq_chunks<<<unsigned(chunks), kThreads>>>(x, n, work);
     if (int e = launched()) return e;
     std::vector<double> host(static_cast<size_t>(chunks));
-    FASTLS_TRY(cudaMemcpy(host.data(), P.ptr, host.size() * sizeof(double), cudaMemcpyDeviceToHost));
+    FASTLS_TRY(cudaMemcpy(host.data(), work, host.size() * sizeof(double), cudaMemcpyDeviceToHost));
     double s = 0.0;
     for (double v : host) s += v;
     *result = std::sqrt(s);

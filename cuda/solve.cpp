@@ -32,13 +32,13 @@ struct DeviceOp {
     using Range = DeviceVector;
     const DeviceMatrix& A;
     const sketch::SketchedFactor& P;
-    mutable DeviceBuffer x_dev, z_dev;
+    mutable DeviceBuffer x_dev, z_dev, work;  // d, d, and chunks * d doubles
     mutable VectorXd buf;
 
     Index cols() const { return P.cols(); }
     double norm(const DeviceVector& u) const {
         double r;
-        check(fastls_cuda_nrm2(u.data, u.size, &r), "nrm2");
+        check(fastls_cuda_nrm2(u.data, u.size, work.get(), &r), "nrm2");
         return r;
     }
     void scale(DeviceVector& u, double a) const { check(fastls_cuda_scale(u.data, u.size, a), "scale"); }
@@ -49,7 +49,8 @@ struct DeviceOp {
               "gemv");
     }
     void apply_t(const DeviceVector& u, VectorXd& out) const {
-        check(fastls_cuda_gemv_t(A.data, A.rows, A.cols, A.row_major, u.data, z_dev.get()), "gemv_t");
+        check(fastls_cuda_gemv_t(A.data, A.rows, A.cols, A.row_major, u.data, work.get(), z_dev.get()),
+              "gemv_t");
         buf.resize(A.cols);
         z_dev.download(buf.data(), static_cast<std::size_t>(A.cols));
         P.precondition_t(buf, out);
@@ -87,8 +88,10 @@ sketch::SolveResult solve(const sketch::SolveOptions& opt, const DeviceMatrix& A
     factor.fill(out);
     out.residual_norms.resize(k);
 
+    const auto chunks = static_cast<std::size_t>(fastls_cuda_reduction_chunks(n));
     DeviceOp op{A, factor, DeviceBuffer(static_cast<std::size_t>(d)),
-                DeviceBuffer(static_cast<std::size_t>(d)), {}};
+                DeviceBuffer(static_cast<std::size_t>(d)),
+                DeviceBuffer(chunks * static_cast<std::size_t>(std::max<Index>(d, 1))), {}};
     DeviceBuffer u(static_cast<std::size_t>(n)), x_dev(static_cast<std::size_t>(d));
     auto residual = [&](Index j) {  // u = b_j - A x_j on the device
         u.upload(B.col(j).data(), static_cast<std::size_t>(n));

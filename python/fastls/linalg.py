@@ -58,6 +58,7 @@ class LstsqResult(Result):
 
 _METHODS = ("auto", "qr", "sketch", "precondition")
 _LINF_DELTA = 0.05  # failure probability of the reported l-infinity bound
+GPU_OVERSAMPLING = 8.0
 
 
 def _check_system(A, b):
@@ -141,6 +142,9 @@ def _sketched(A, B, method, sketch, sketch_rows, oversampling, tol, maxiter, ran
     precondition = method == "precondition"
     kind = check_option(sketch, "sketch", KINDS)
     if sketch_rows is None:
+        # On the GPU, passes over A are cheap next to the host QR of S A: keep m small.
+        if device == "cuda" and oversampling is None:
+            oversampling = GPU_OVERSAMPLING
         m = default_sketch_rows(n, d, kind, precondition, oversampling)
     else:
         m = check_sketch_rows(sketch_rows, n)
