@@ -28,9 +28,11 @@ using fastls::sketch::srht_sign;
 
 int launched() { return static_cast<int>(cudaGetLastError()); }
 
-// cudaMalloc that leaves no error behind for cudaGetLastError to report later.
+// Stream-ordered allocation from the device's memory pool (large per-call
+// workspaces are then not returned to the driver on every call), leaving no
+// error behind for cudaGetLastError to report later.
 cudaError_t checked_malloc(void** ptr, size_t bytes) {
-    const cudaError_t e = cudaMalloc(ptr, bytes);
+    const cudaError_t e = cudaMallocAsync(ptr, bytes, 0);
     if (e != cudaSuccess) {
         cudaGetLastError();
         *ptr = nullptr;
@@ -42,7 +44,7 @@ cudaError_t checked_malloc(void** ptr, size_t bytes) {
 struct Scratch {
     void* ptr = nullptr;
     ~Scratch() {
-        if (ptr) cudaFree(ptr);
+        if (ptr) cudaFreeAsync(ptr, 0);
     }
     cudaError_t alloc(size_t bytes) { return checked_malloc(&ptr, bytes); }
     template <class T>
@@ -194,40 +196,46 @@ __global__ void srht_load_rowmajor(const double* A, int64_t n, int64_t d, const 
 }
 
 __global__ void srht_load_colmajor(const double* A, int64_t n, int64_t d, const double* signs,
-                                   int64_t N, double* W) {
+                                   int p, double* W) {
+    const int64_t N = int64_t(1) << p;
     for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < N * d;
          e += int64_t(gridDim.x) * blockDim.x) {
-        const int64_t i = e % N, c = e / N;
+        const int64_t i = e & (N - 1), c = e >> p;
         W[e] = i < n ? signs[i] * A[c * n + i] : 0.0;
     }
 }
 
 // Stages h0, 2 h0, ..., h0 2^(L-1) of the FWHT of every column of W, in
 // shared memory. A block owns one group of 2^L elements spaced h0 apart, for
-// TL consecutive offsets (so global accesses come in runs of TL doubles).
-__global__ __launch_bounds__(256) void fwht_pass(double* W, int64_t N, int64_t h0, int L, int TL) {
+// TL = 2^lt consecutive offsets (so global accesses come in runs of TL
+// doubles). In-block indices are 32-bit and use shifts: 64-bit division is
+// emulated on the GPU and would dominate.
+__global__ __launch_bounds__(256) void fwht_pass(double* W, int64_t N, int64_t h0, int L, int lt) {
     extern __shared__ double s[];
-    const int64_t len = int64_t(1) << L, span = h0 * len;
-    const int64_t groups = N / span, tiles = h0 / TL;
+    const int TL = 1 << lt, mask = TL - 1;
+    const int64_t span = h0 << L;
+    const int64_t groups = N / span, tiles = h0 >> lt;
     int64_t b = blockIdx.x;
-    const int64_t lt = b % tiles;
+    const int64_t tile = b % tiles;
     b /= tiles;
     const int64_t g = b % groups, c = b / groups;
-    double* base = W + c * N + g * span + lt * TL;
-    for (int64_t e = threadIdx.x; e < len * TL; e += blockDim.x) s[e] = base[(e / TL) * h0 + e % TL];
+    double* base = W + c * N + g * span + (tile << lt);
+    const int count = TL << L;
+    for (int e = threadIdx.x; e < count; e += blockDim.x) s[e] = base[int64_t(e >> lt) * h0 + (e & mask)];
     __syncthreads();
     for (int st = 0; st < L; ++st) {
-        const int64_t h = int64_t(1) << st;
-        for (int64_t q = threadIdx.x; q < (len / 2) * TL; q += blockDim.x) {
-            const int64_t t = q % TL, kk = q / TL;
-            const int64_t k = (kk / h) * 2 * h + kk % h;
-            const double x = s[k * TL + t], y = s[(k + h) * TL + t];
-            s[k * TL + t] = x + y;
-            s[(k + h) * TL + t] = x - y;
+        const int h = 1 << st;
+        for (int q = threadIdx.x; q < count / 2; q += blockDim.x) {
+            const int t = q & mask, kk = q >> lt;
+            const int k = ((kk >> st) << (st + 1)) | (kk & (h - 1));
+            const int i = (k << lt) | t, j = ((k + h) << lt) | t;
+            const double x = s[i], y = s[j];
+            s[i] = x + y;
+            s[j] = x - y;
         }
         __syncthreads();
     }
-    for (int64_t e = threadIdx.x; e < len * TL; e += blockDim.x) base[(e / TL) * h0 + e % TL] = s[e];
+    for (int e = threadIdx.x; e < count; e += blockDim.x) base[int64_t(e >> lt) * h0 + (e & mask)] = s[e];
 }
 
 __global__ void srht_gather(const double* W, int64_t N, int64_t d, const uint64_t* rows, int64_t m,
@@ -261,7 +269,7 @@ int srht_sketch(int64_t m, uint64_t seed, const uint64_t* rows_host, const doubl
         srht_load_rowmajor<<<dim3(unsigned(gx), unsigned(gy)), dim3(32, 8)>>>(
             A, n, d, signs.as<double>(), N, W.as<double>());
     } else {
-        srht_load_colmajor<<<grid_for(N * d), kThreads>>>(A, n, d, signs.as<double>(), N,
+        srht_load_colmajor<<<grid_for(N * d), kThreads>>>(A, n, d, signs.as<double>(), p,
                                                          W.as<double>());
     }
     if (int e = launched()) return e;
@@ -273,9 +281,9 @@ int srht_sketch(int64_t m, uint64_t seed, const uint64_t* rows_host, const doubl
     for (int done = 0, pass = 0; done < p; ++pass) {
         const int64_t h0 = int64_t(1) << done;
         const int L = pass == 0 ? first : (p - done + (rest_passes - pass)) / (rest_passes - pass + 1);
-        const int TL = pass == 0 ? 1 : 8;
-        const int64_t blocks = d * (N / (h0 << L)) * (h0 / TL);
-        fwht_pass<<<unsigned(blocks), 256, size_t(TL) << L << 3>>>(W.as<double>(), N, h0, L, TL);
+        const int lt = pass == 0 ? 0 : 3;  // log2 of the run of consecutive offsets
+        const int64_t blocks = d * (N / (h0 << L)) * (h0 >> lt);
+        fwht_pass<<<unsigned(blocks), 256, size_t(1) << (L + lt + 3)>>>(W.as<double>(), N, h0, L, lt);
         if (int e = launched()) return e;
         done += L;
     }
@@ -403,7 +411,7 @@ int fastls_cuda_device_props(int device, char* name, int name_len, size_t* total
 }
 
 int fastls_cuda_malloc(void** ptr, size_t bytes) { return static_cast<int>(checked_malloc(ptr, bytes)); }
-int fastls_cuda_free(void* ptr) { return static_cast<int>(cudaFree(ptr)); }
+int fastls_cuda_free(void* ptr) { return static_cast<int>(cudaFreeAsync(ptr, 0)); }
 int fastls_cuda_copy_to_device(void* dst, const void* src, size_t bytes) {
     return static_cast<int>(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
 }

@@ -61,15 +61,18 @@ _LINF_DELTA = 0.05  # failure probability of the reported l-infinity bound
 GPU_OVERSAMPLING = 8.0
 
 
-def _check_system(A, b):
-    """Validate A (m, n) and b (m,) or (m, k); b is returned as (m, k), F-order."""
-    A = as_array(A, "A", ndim=2)
+def _check_rhs(b, n_rows: int):
+    """b as an (n, k) F-ordered float64 array, checked against A's row count."""
     b = as_array(b, "b", ndim=(1, 2))
-    if b.shape[0] != A.shape[0]:
-        raise ValueError(
-            f"b must have as many rows as A: A has shape {A.shape}, b has shape {b.shape}"
-        )
-    return A, np.asfortranarray(b.reshape(b.shape[0], -1))
+    if b.shape[0] != n_rows:
+        raise ValueError(f"b must have as many rows as A: A has {n_rows} rows, b has shape {b.shape}")
+    return np.asfortranarray(b.reshape(b.shape[0], -1))
+
+
+def _check_system(A, b):
+    """Validate A (n, d) and b (n,) or (n, k); b is returned as (n, k), F-order."""
+    A = as_array(A, "A", ndim=2)
+    return A, _check_rhs(b, A.shape[0])
 
 
 def _check_system_gpu(A, b):
@@ -83,9 +86,7 @@ def _check_system_gpu(A, b):
         A = cupy.ascontiguousarray(A)
     if not bool(cupy.isfinite(A).all()):
         raise ValueError("A must be finite, but contains NaN or Inf")
-    host_b = cupy.asnumpy(b) if is_cuda_array(b) else b
-    _, B = _check_system(np.empty((A.shape[0], 1)), host_b)
-    return A, B
+    return A, _check_rhs(cupy.asnumpy(b) if is_cuda_array(b) else b, A.shape[0])
 
 
 def _check_rcond(rcond) -> float:
