@@ -1,0 +1,92 @@
+// Counter-based random numbers for the federated simulator: Philox4x32-10
+// (Salmon et al., SC'11, the Random123 reference constants). Every draw is a
+// pure function of (seed, run, link, client, round, index), so a run gives
+// the same numbers with any thread count, sharding or visiting order.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+namespace fastls::federated {
+
+// What a stream carries; part of the counter so streams never overlap.
+enum class Link : std::uint32_t { Schedule = 0, Downlink = 1, Uplink = 2 };
+
+struct Philox4x32 {
+    using Block = std::uint32_t[4];
+
+    static void mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::uint32_t& lo) {
+        const std::uint64_t p = std::uint64_t(a) * b;
+        hi = std::uint32_t(p >> 32);
+        lo = std::uint32_t(p);
+    }
+
+    // out = Philox4x32-10(counter c, key k).
+    static void generate(const Block c, std::uint64_t key, Block out) {
+        std::uint32_t x0 = c[0], x1 = c[1], x2 = c[2], x3 = c[3];
+        std::uint32_t k0 = std::uint32_t(key), k1 = std::uint32_t(key >> 32);
+        for (int r = 0; r < 10; ++r) {
+            std::uint32_t hi0, lo0, hi1, lo1;
+            mulhilo(0xD2511F53u, x0, hi0, lo0);
+            mulhilo(0xCD9E8D57u, x2, hi1, lo1);
+            x0 = hi1 ^ x1 ^ k0;
+            x1 = lo1;
+            x2 = hi0 ^ x3 ^ k1;
+            x3 = lo0;
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        out[0] = x0; out[1] = x1; out[2] = x2; out[3] = x3;
+    }
+};
+
+// One stream: (seed, run, link, client, round). Index j selects the block.
+// Counter layout: {j, client, round, run * 4 + link}; runs < 2^30.
+struct Stream {
+    std::uint64_t seed;
+    std::uint32_t client, round, tag;
+
+    Stream(std::uint64_t seed_, std::uint64_t run, Link link, std::uint32_t client_,
+           std::uint32_t round_)
+        : seed(seed_), client(client_), round(round_),
+          tag(std::uint32_t(run) * 4u + std::uint32_t(link)) {}
+
+    void block(std::uint32_t j, Philox4x32::Block out) const {
+        const Philox4x32::Block c = {j, client, round, tag};
+        Philox4x32::generate(c, seed, out);
+    }
+
+    // Two 53-bit uniforms in (0, 1) from block j.
+    void uniforms(std::uint32_t j, double& u1, double& u2) const {
+        Philox4x32::Block b;
+        block(j, b);
+        const std::uint64_t a = (std::uint64_t(b[0]) << 32 | b[1]) >> 11;
+        const std::uint64_t c = (std::uint64_t(b[2]) << 32 | b[3]) >> 11;
+        u1 = (double(a) + 0.5) * 0x1.0p-53;
+        u2 = (double(c) + 0.5) * 0x1.0p-53;
+    }
+
+    // x[i] += scale * N(0,1)_i for i < n (Box-Muller, two normals per block).
+    template <class Vec>
+    void add_normal(Vec&& x, long n, double scale) const {
+        constexpr double two_pi = 6.283185307179586476925286766559;
+        for (long i = 0; i < n; i += 2) {
+            double u1, u2;
+            uniforms(std::uint32_t(i / 2), u1, u2);
+            const double r = scale * std::sqrt(-2.0 * std::log(u1));
+            const double th = two_pi * u2;
+            x[i] += r * std::cos(th);
+            if (i + 1 < n) x[i + 1] += r * std::sin(th);
+        }
+    }
+
+    // Uniform integer in [0, n) from block j (Lemire's multiply-shift on 64
+    // bits; bias below n / 2^64).
+    std::uint64_t below(std::uint32_t j, std::uint64_t n) const {
+        Philox4x32::Block b;
+        block(j, b);
+        const std::uint64_t x = std::uint64_t(b[0]) << 32 | b[1];
+        return std::uint64_t((static_cast<unsigned __int128>(x) * n) >> 64);
+    }
+};
+
+}  // namespace fastls::federated
