@@ -379,13 +379,17 @@ def solve(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
     history = global_history = None
     if ref is not None:
         history, global_history = _db(nmsd[:rounds]), _db(gnmsd[:rounds])
-    residual = math.sqrt(sum(float(np.sum((yw - Xw @ w) ** 2))
-                             for Xw, yw in map(problem.whitened, range(problem.n_clients))))
+    residual = math.sqrt(sum(_weighted_sq(Xk @ w - yk, wk)
+                             for Xk, yk, wk in zip(problem.X, problem.y, problem.weights)))
     return FederatedResult(
         x=w, w=w, success=status == FederatedStatus.COMPLETED, status=status,
         message=_MESSAGES[status], nit=int(rounds), residual_norm=residual, local_models=local,
         history=history, global_history=global_history, uplink_messages=int(n_up),
         downlink_messages=int(n_down), algorithm=algorithm)
+
+
+def _weighted_sq(r, weights):
+    return float(r @ r) if weights is None else float((r * r) @ weights)
 
 
 def monte_carlo(problem_factory, n_runs: int, *, algorithm: str = "rerce-clu", rho: float = 1.0,
