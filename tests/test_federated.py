@@ -403,3 +403,47 @@ def test_paper_reproduction_100_runs(reference):
     full = fed.monte_carlo(reference, 20, algorithm="rerce", uplink_noise=1e-2,
                            downlink_noise=1e-2, random_state=1)
     assert full.steady_state_db == pytest.approx(-23.14, abs=0.5)
+
+
+@pytest.mark.parametrize("algorithm", list(fed.ALGORITHMS))
+def test_local_clients_driven_from_python_reproduce_solve(small, algorithm):
+    """The per-client step is separable: a Python server loop over LocalClient
+    objects, with the simulator's draws, gives solve()'s iterates."""
+    K, L, M, seed, n_iter, s = small.n_clients, small.n_features, 3, 4, 25, 0.05
+    clients = [fed.LocalClient(X, y, w, algorithm=algorithm, rho=2.0)
+               for X, y, w in zip(small.X, small.y, small.weights)]
+    noise = lambda link, k, r: s * _core.federated.normals(seed, 0, link, [k], [r], L)[0]  # noqa: E731
+    ups = [c.start() for c in clients]
+    stale = algorithm in ("admm", "rerce-clu")
+    if stale:
+        store = np.array([u + noise(2, k, 0) for k, u in enumerate(ups)])
+        glob = store.mean(0)
+    else:
+        S = _core.federated.schedule(seed, 0, 0, K, M)
+        glob, prev = np.mean([ups[k] + noise(2, k, 0) for k in S], axis=0), np.zeros(L)
+    for r in range(1, n_iter):
+        msg = 2 * glob - prev if algorithm == "rerce" else glob
+        S = _core.federated.schedule(seed, 0, r, K, M)
+        got = {k: clients[k].update(msg + noise(1, k, r), r) + noise(2, k, r) for k in S}
+        if stale:
+            for k, u in got.items():
+                store[k] = u
+            glob = store.mean(0)
+        else:
+            prev, glob = glob, np.mean(list(got.values()), axis=0)
+    res = fed.solve(small, algorithm, rho=2.0, clients_per_round=M, uplink_noise=s * s,
+                    downlink_noise=s * s, n_iter=n_iter, random_state=seed)
+    local = np.array([c.local_model(n_iter - 1) for c in clients])
+    np.testing.assert_allclose(local, res.local_models, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(glob, res.w, rtol=1e-12, atol=1e-13)
+
+
+def test_local_client_validation(rng):
+    c = fed.LocalClient(rng.standard_normal((5, 3)), rng.standard_normal(5), algorithm="admm")
+    c.start()
+    with pytest.raises(ValueError, match=r"message must have shape \(3,\)"):
+        c.update(np.ones(4), 1)
+    with pytest.raises(ValueError, match="round must be >= 1"):
+        c.update(np.ones(3), 0)
+    with pytest.raises(ValueError, match=r"weights\[0\] must be non-negative"):
+        fed.LocalClient(np.ones((2, 2)), np.ones(2), -np.ones(2))

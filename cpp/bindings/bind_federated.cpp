@@ -30,19 +30,27 @@ struct Bank {
 std::shared_ptr<Bank> make_bank(const py::list& X, const py::list& y, const py::list& weights) {
     const auto K = X.size();
     require(K > 0 && y.size() == K && weights.size() == K, "X, y, weights: one entry per client");
-    // Whitened copies are made under the GIL (cheap), the SVDs without it.
-    std::vector<MatrixXd> Xw(K);
-    std::vector<VectorXd> yw(K);
+    // Views and small vector copies under the GIL; the SVDs without it, one
+    // client per thread (each factorization is independent, so the result
+    // does not depend on the thread count).
+    struct View {
+        const double* data;
+        Eigen::Index rows, cols;
+        bool c_order;
+        VectorXd y, w;
+    };
+    std::vector<View> views(K);
     for (std::size_t k = 0; k < K; ++k) {
         const py::array Xk = X[k];
-        visit_matrix(Xk, "X", [&](const auto& m) { Xw[k] = m; });
-        yw[k] = y[k].cast<VectorXd>();
-        if (!weights[k].is_none()) {
-            const VectorXd sw = weights[k].cast<VectorXd>().cwiseSqrt();
-            require(sw.size() == yw[k].size(), "weights must match y");
-            Xw[k] = sw.asDiagonal() * Xw[k];
-            yw[k] = yw[k].cwiseProduct(sw);
-        }
+        View& v = views[k];
+        visit_matrix(Xk, "X", [&](const auto& m) {  // checks 2-D float64 contiguous
+            v.data = m.data();
+            v.rows = m.rows();
+            v.cols = m.cols();
+            v.c_order = bool(Xk.flags() & py::array::c_style);
+        });
+        v.y = y[k].cast<VectorXd>();
+        if (!weights[k].is_none()) v.w = weights[k].cast<VectorXd>();
     }
     auto bank = std::make_shared<Bank>();
     bank->factors.resize(K);
@@ -50,14 +58,19 @@ std::shared_ptr<Bank> make_bank(const py::list& X, const py::list& y, const py::
         bool failed = false;
 #pragma omp parallel for schedule(dynamic, 1)
         for (long k = 0; k < long(K); ++k) {
+            const View& v = views[std::size_t(k)];
             try {
-                bank->factors[std::size_t(k)] = fed::factorize(std::move(Xw[std::size_t(k)]), yw[std::size_t(k)]);
+                bank->factors[std::size_t(k)] =
+                    v.c_order ? fed::ClientFactor::from_data(
+                                    Eigen::Map<const fastls::RowMatrixXd>(v.data, v.rows, v.cols), v.y, v.w)
+                              : fed::ClientFactor::from_data(
+                                    Eigen::Map<const MatrixXd>(v.data, v.rows, v.cols), v.y, v.w);
             } catch (...) {
 #pragma omp atomic write
                 failed = true;
             }
         }
-        if (failed) throw LinAlgError("SVD of a client's design did not converge");
+        if (failed) throw LinAlgError("factorization of a client's design failed");
     });
     return bank;
 }
@@ -79,9 +92,50 @@ VectorXd reference_or_empty(const py::object& ref) {
     return ref.is_none() ? VectorXd() : ref.cast<VectorXd>();
 }
 
+// One client for an external server loop (e.g. on a distributed worker):
+// factorized once, then start() / update() per round. Heap parts keep the
+// addresses the LocalOperator and Client refer to stable.
+struct LocalClient {
+    std::unique_ptr<fed::ClientFactor> factor;
+    std::unique_ptr<fed::LocalOperator> op;
+    std::unique_ptr<fed::Client> client;
+
+    LocalClient(const py::array& X, const VectorXd& y, const py::object& weights, double rho,
+                int algorithm) {
+        require(algorithm >= 0 && algorithm <= 3, "unknown algorithm");
+        const VectorXd w = weights.is_none() ? VectorXd() : weights.cast<VectorXd>();
+        require(w.size() == 0 || w.size() == y.size(), "weights must match y");
+        visit_matrix(X, "X", [&](const auto& m) {
+            require(m.rows() == y.size(), "y must have one entry per row of X");
+            factor = std::make_unique<fed::ClientFactor>(
+                without_gil([&] { return fed::ClientFactor::from_data(m, y, w); }));
+        });
+        op = std::make_unique<fed::LocalOperator>(*factor, rho);
+        client = std::make_unique<fed::Client>(*op, fed::Algorithm(algorithm));
+    }
+};
+
 }  // namespace
 
 void bind_federated(py::module_& m) {
+    py::class_<LocalClient>(m, "LocalClient",
+        "One federated client: factorized once; start() at round 0, update() when scheduled.")
+        .def(py::init<const py::array&, const VectorXd&, const py::object&, double, int>(),
+             py::arg("X"), py::arg("y"), py::arg("weights"), py::arg("rho"), py::arg("algorithm"))
+        .def("start", [](LocalClient& c) { return VectorXd(c.client->start()); })
+        .def("update", [](LocalClient& c, const VectorXd& received, long round) {
+            require(received.size() == c.op->dim(), "message must have one entry per feature");
+            require(round >= 1 && round > c.client->last(), "round must increase, starting at 1");
+            return VectorXd(c.client->update(received, round));
+        }, py::arg("received"), py::arg("round"))
+        .def("local_model", [](const LocalClient& c, long round) {
+            require(round >= c.client->last(), "round must not precede the last update");
+            VectorXd out;
+            c.client->local_model(round, out);
+            return out;
+        }, py::arg("round"))
+        .def_property_readonly("initial_estimate", [](const LocalClient& c) { return c.op->w_breve; });
+
     py::class_<Bank, std::shared_ptr<Bank>>(m, "Bank",
         "Factorized clients (thin SVD of each whitened design), reused for every rho.")
         .def(py::init(&make_bank), py::arg("X"), py::arg("y"), py::arg("weights"))

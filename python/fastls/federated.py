@@ -48,6 +48,7 @@ __all__ = [
     "FederatedResult",
     "FederatedStatus",
     "MonteCarloResult",
+    "LocalClient",
     "ALGORITHMS",
     "REFERENCE_SAMPLES",
 ]
@@ -220,6 +221,47 @@ def reference_problem(random_state=None, *, n_clients: int = 100, n_features: in
     problem = Problem(X, y, [np.full(n, weight) for n in samples])
     problem.w_true = w0
     return problem
+
+
+class LocalClient:
+    """One client's side of the protocol, for server loops run elsewhere.
+
+    Factorizes (X, y, weights) once (thin SVD of the whitened design); then
+    ``start()`` at round 0 and ``update(message, round)`` whenever the client
+    is scheduled, each returning the vector to upload. This is the exact local
+    step :func:`solve` runs natively, so a server that adds the link noise and
+    aggregates as :func:`solve` does (see its Notes) reproduces its iterates.
+    Under "rerce-clu" the idle rounds between two updates are applied lazily
+    and exactly inside ``update``/``local_model``.
+    """
+
+    def __init__(self, X, y, weights=None, *, algorithm: str = "rerce-clu", rho: float = 1.0):
+        problem = Problem([X], [y], None if weights is None else [weights])
+        self.algorithm = check_option(algorithm, "algorithm", tuple(ALGORITHMS))
+        self.rho = check_real(rho, "rho", low=0.0, low_open=True)
+        self._native = _core.federated.LocalClient(problem.X[0], problem.y[0], problem.weights[0],
+                                                   self.rho, ALGORITHMS[self.algorithm])
+        self.n_features = problem.n_features
+
+    @property
+    def initial_estimate(self) -> np.ndarray:
+        """w̆ = 2 (2 G + rho I)^{-1} h."""
+        return self._native.initial_estimate
+
+    def start(self) -> np.ndarray:
+        """Round 0: reset to w̆; returns the upload (w̆, or 2 w̆ under "rerce-clu")."""
+        return self._native.start()
+
+    def update(self, message, round: int) -> np.ndarray:
+        """Local update with the received (noisy) message at ``round`` >= 1; returns the upload."""
+        message = as_array(message, "message", ndim=1)
+        if message.shape[0] != self.n_features:
+            raise ValueError(f"message must have shape ({self.n_features},), got {message.shape}")
+        return self._native.update(message, check_int(round, "round", low=1))
+
+    def local_model(self, round: int) -> np.ndarray:
+        """The local model after ``round`` (>= the last update round)."""
+        return self._native.local_model(check_int(round, "round", low=0))
 
 
 class FederatedStatus(IntEnum):

@@ -41,6 +41,25 @@ struct Philox4x32 {
 
 // One stream: (seed, run, link, client, round). Index j selects the block.
 // Counter layout: {j, client, round, run * 4 + link}; runs < 2^30.
+struct Stream;
+
+// Sequential 64-bit words of a stream (two per Philox block).
+class Words {
+public:
+    explicit Words(const Stream& s) : s_(s) {}
+    inline std::uint64_t next();
+    // Uniform in (0, 1), 53 bits.
+    double uniform() { return (double(next() >> 11) + 0.5) * 0x1.0p-53; }
+
+private:
+    const Stream& s_;
+    std::uint32_t block_ = 0;
+    int left_ = 0;
+    std::uint32_t buf_[4] = {0, 0, 0, 0};
+};
+
+double ziggurat(Words& words);
+
 struct Stream {
     std::uint64_t seed;
     std::uint32_t client, round, tag;
@@ -55,28 +74,12 @@ struct Stream {
         Philox4x32::generate(c, seed, out);
     }
 
-    // Two 53-bit uniforms in (0, 1) from block j.
-    void uniforms(std::uint32_t j, double& u1, double& u2) const {
-        Philox4x32::Block b;
-        block(j, b);
-        const std::uint64_t a = (std::uint64_t(b[0]) << 32 | b[1]) >> 11;
-        const std::uint64_t c = (std::uint64_t(b[2]) << 32 | b[3]) >> 11;
-        u1 = (double(a) + 0.5) * 0x1.0p-53;
-        u2 = (double(c) + 0.5) * 0x1.0p-53;
-    }
-
-    // x[i] += scale * N(0,1)_i for i < n (Box-Muller, two normals per block).
+    // x[i] += scale * N(0,1)_i for i < n: Marsaglia-Tsang ziggurat (256
+    // layers) on this stream's 64-bit words, read in order from block 0.
     template <class Vec>
     void add_normal(Vec&& x, long n, double scale) const {
-        constexpr double two_pi = 6.283185307179586476925286766559;
-        for (long i = 0; i < n; i += 2) {
-            double u1, u2;
-            uniforms(std::uint32_t(i / 2), u1, u2);
-            const double r = scale * std::sqrt(-2.0 * std::log(u1));
-            const double th = two_pi * u2;
-            x[i] += r * std::cos(th);
-            if (i + 1 < n) x[i + 1] += r * std::sin(th);
-        }
+        Words words(*this);
+        for (long i = 0; i < n; ++i) x[i] += scale * ziggurat(words);
     }
 
     // Uniform integer in [0, n) from block j (Lemire's multiply-shift on 64
@@ -88,5 +91,14 @@ struct Stream {
         return std::uint64_t((static_cast<unsigned __int128>(x) * n) >> 64);
     }
 };
+
+inline std::uint64_t Words::next() {
+    if (left_ == 0) {
+        s_.block(block_++, buf_);
+        left_ = 2;
+    }
+    const int o = 2 * (2 - left_--);
+    return std::uint64_t(buf_[o]) << 32 | buf_[o + 1];
+}
 
 }  // namespace fastls::federated
