@@ -453,7 +453,7 @@ def monte_carlo(problem_factory, n_runs: int, *, algorithm: str = "rerce-clu", r
         solution w* (the note's metric).
     Other parameters as in :func:`solve`.
     """
-    n_runs = check_int(n_runs, "n_runs", low=1)
+    n_runs = check_int(n_runs, "n_runs", low=1, high=2**30)
     fixed = isinstance(problem_factory, Problem)
     if not fixed and not callable(problem_factory):
         raise TypeError("problem_factory must be a Problem or a callable returning one")

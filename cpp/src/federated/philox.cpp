@@ -1,4 +1,3 @@
-#include <array>
 #include <cmath>
 
 #include "fastls/federated/philox.hpp"
@@ -6,39 +5,35 @@
 namespace fastls::federated {
 namespace {
 
-// Ziggurat tables for the standard normal (Marsaglia & Tsang 2000, 256
-// layers): x[0] is the base strip's pseudo-width v / f(r), x[1] = r,
-// x[256] = 0; f[i] = exp(-x[i]^2 / 2).
-constexpr double kR = 3.6541528853610088;
-constexpr double kV = 4.92867323399e-3;
+constexpr double kR = 3.6541528853610088;  // start of the tail
+constexpr double kV = 4.92867323399e-3;    // area of each layer
 
-struct Tables {
-    std::array<double, 257> x{}, f{};
-    Tables() {
-        const auto pdf = [](double t) { return std::exp(-0.5 * t * t); };
-        x[0] = kV / pdf(kR);
-        x[1] = kR;
-        for (int i = 1; i < 255; ++i) x[i + 1] = std::sqrt(-2.0 * std::log(kV / x[i] + pdf(x[i])));
-        x[256] = 0.0;
-        for (int i = 0; i < 257; ++i) f[i] = pdf(x[i]);
-    }
-};
+double pdf(double t) { return std::exp(-0.5 * t * t); }
 
-const Tables& tables() {
-    static const Tables t;
-    return t;
+ZigguratTables build() {
+    ZigguratTables T;
+    T.x[0] = kV / pdf(kR);
+    T.x[1] = kR;
+    for (int i = 1; i < 255; ++i) T.x[i + 1] = std::sqrt(-2.0 * std::log(kV / T.x[i] + pdf(T.x[i])));
+    T.x[256] = 0.0;
+    for (int i = 0; i < 257; ++i) T.f[i] = pdf(T.x[i]);
+    return T;
 }
 
 }  // namespace
 
-double ziggurat(Words& words) {
-    const Tables& T = tables();
+const ZigguratTables& ziggurat_tables() {
+    static const ZigguratTables tables = build();
+    return tables;
+}
+
+double ziggurat_slow(Words& words, std::uint64_t u) {
+    const ZigguratTables& T = ziggurat_tables();
     for (;;) {
-        const std::uint64_t u = words.next();
         const int i = int(u & 0xFF);
         const bool negative = (u >> 8) & 1;
         const double x = double(u >> 11) * 0x1.0p-53 * T.x[i];
-        if (x < T.x[i + 1]) return negative ? -x : x;  // inside the layer's core (~99%)
+        if (x < T.x[i + 1]) return negative ? -x : x;
         if (i == 0) {  // tail beyond r (Marsaglia 1964)
             double a, b;
             do {
@@ -47,9 +42,10 @@ double ziggurat(Words& words) {
             } while (2.0 * b < a * a);
             return negative ? -(kR + a) : kR + a;
         }
-        // wedge between layers i and i+1
+        // wedge between layers i and i + 1
         const double y = T.f[i] + words.uniform() * (T.f[i + 1] - T.f[i]);
-        if (y < std::exp(-0.5 * x * x)) return negative ? -x : x;
+        if (y < pdf(x)) return negative ? -x : x;
+        u = words.next();
     }
 }
 

@@ -58,7 +58,20 @@ private:
     std::uint32_t buf_[4] = {0, 0, 0, 0};
 };
 
-double ziggurat(Words& words);
+// Ziggurat tables for the standard normal (Marsaglia & Tsang 2000, 256
+// layers): x[0] is the base strip's pseudo-width v / f(r), x[1] = r,
+// x[256] = 0; f[i] = exp(-x[i]^2 / 2).
+struct ZigguratTables {
+    double x[257], f[257];
+};
+const ZigguratTables& ziggurat_tables();
+
+// The rare rejection path (tail and wedges) of a draw that started with word u.
+double ziggurat_slow(Words& words, std::uint64_t u);
+
+// One standard normal: layer from the low 8 bits, sign from bit 8, position
+// from the top 53 bits; accepted at once inside the layer's core (~99 %).
+inline double ziggurat(Words& words, const ZigguratTables& T);
 
 struct Stream {
     std::uint64_t seed;
@@ -79,7 +92,8 @@ struct Stream {
     template <class Vec>
     void add_normal(Vec&& x, long n, double scale) const {
         Words words(*this);
-        for (long i = 0; i < n; ++i) x[i] += scale * ziggurat(words);
+        const ZigguratTables& T = ziggurat_tables();
+        for (long i = 0; i < n; ++i) x[i] += scale * ziggurat(words, T);
     }
 
     // Uniform integer in [0, n) from block j (Lemire's multiply-shift on 64
@@ -99,6 +113,14 @@ inline std::uint64_t Words::next() {
     }
     const int o = 2 * (2 - left_--);
     return std::uint64_t(buf_[o]) << 32 | buf_[o + 1];
+}
+
+inline double ziggurat(Words& words, const ZigguratTables& T) {
+    const std::uint64_t u = words.next();
+    const int i = int(u & 0xFF);
+    const double x = double(u >> 11) * 0x1.0p-53 * T.x[i];
+    if (x < T.x[i + 1]) return (u >> 8) & 1 ? -x : x;
+    return ziggurat_slow(words, u);
 }
 
 }  // namespace fastls::federated
