@@ -481,3 +481,18 @@ def test_local_client_validation(rng):
         c.update(np.ones(3), 0)
     with pytest.raises(ValueError, match=r"weights\[0\] must be non-negative"):
         fed.LocalClient(np.ones((2, 2)), np.ones(2), -np.ones(2))
+
+
+def test_weights_none_equal_unit_weights_and_zero_weight_drops_a_sample(rng):
+    p = small_problem(rng, K=4, L=3, n=7)
+    ones = fed.Problem(p.X, p.y, [np.ones(7)] * 4)
+    plain = fed.Problem(p.X, p.y)
+    kw = dict(algorithm="rerce-clu", clients_per_round=2, uplink_noise=1e-2, n_iter=30, random_state=2)
+    np.testing.assert_allclose(fed.solve(ones, **kw).local_models, fed.solve(plain, **kw).local_models,
+                               rtol=1e-12, atol=1e-14)
+    w = [np.ones(7) for _ in range(4)]
+    w[1] = w[1].copy()
+    w[1][3] = 0.0
+    dropped = fed.Problem([X if k != 1 else np.delete(X, 3, 0) for k, X in enumerate(p.X)],
+                          [y if k != 1 else np.delete(y, 3) for k, y in enumerate(p.y)])
+    np.testing.assert_allclose(fed.Problem(p.X, p.y, w).centralized(), dropped.centralized(), rtol=1e-12)

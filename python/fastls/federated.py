@@ -78,7 +78,9 @@ class Problem:
         or an (n_k,) array of non-negative sample weights: W_k = diag(weights[k]).
 
     Individual G_k = X_k^T W_k X_k may be singular (n_k < L); only their sum
-    must be nonsingular for :meth:`centralized`. The arrays are never modified.
+    must be nonsingular for :meth:`centralized`. The arrays are referenced,
+    not copied, and never modified; the per-client factorizations are cached
+    on first use, so do not change the arrays afterwards.
     Attribute ``w_true`` (None unless set, e.g. by :func:`reference_problem`)
     holds the data-generating model.
     """
