@@ -1,0 +1,511 @@
+"""Federated weighted least squares by ADMM: ``fastls.federated``.
+
+K clients hold (X_k, y_k, W_k) and never share them; a server coordinates
+rounds in which M scheduled clients receive one L-vector and send one back,
+both over links with additive white Gaussian noise. Algorithms (paper note
+``wls_admm_federated.md``, Lari, Arablouei, Gogineni, Werner 2024):
+
+``"admm"``       consensus ADMM with duals at the clients; the server averages
+                 the latest uplink of every client (stale store).
+``"rerce"``      RERCE-Fed: dual-free; the server sends 2 w^(r-1) - w^(r-2) and
+                 averages the scheduled clients only.
+``"rerce-clu"``  RERCE-Fed with continual local updates: idle clients keep
+                 updating with their last message (exactly and lazily), the
+                 extrapolation moves to the clients, stale-store average.
+``"fedprox"``    FedProx with exact proximal solves (ADMM with z = 0); biased
+                 by design, the dual-free inexact control.
+
+Scaling convention: J_k(w) = ||y_k - X_k w||^2_{W_k} without a 1/2, so the
+local resolvent is N_k = (2 G_k + rho I)^{-1}. (The authors' ``RERCE_Fed.m``
+uses (G_k + rho I)^{-1}: its rho equals 2 rho here.)
+
+All rounds run in C++ with the GIL released. Each client is factorized once
+(thin SVD of its whitened design, cached on the :class:`Problem` and reused
+for every rho and algorithm); link noise and scheduling come from Philox
+counter-based streams keyed by (seed, run, link, client, round), so results
+do not depend on thread count.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from fastls import _core
+from fastls._errors import ConvergenceWarning, LinAlgError
+from fastls._result import Result
+from fastls._validation import as_array, check_int, check_option, check_real, check_random_state, native_seed
+
+__all__ = [
+    "Problem",
+    "reference_problem",
+    "solve",
+    "monte_carlo",
+    "predicted_nmsd",
+    "FederatedResult",
+    "FederatedStatus",
+    "MonteCarloResult",
+    "LocalClient",
+    "ALGORITHMS",
+    "REFERENCE_SAMPLES",
+]
+
+ALGORITHMS = {"admm": 0, "rerce": 1, "rerce-clu": 2, "fedprox": 3}
+
+# Per-client sample sizes of the reference experiment (note, appendix A).
+REFERENCE_SAMPLES = (
+    52, 70, 77, 80, 67, 55, 69, 75, 67, 60, 68, 63, 51, 72, 73, 63, 54, 87, 89, 87, 66, 74, 66, 60,
+    85, 59, 79, 66, 83, 66, 73, 90, 80, 60, 87, 87, 71, 84, 54, 77, 65, 79, 62, 68, 71, 58, 86, 75,
+    67, 66, 77, 80, 73, 82, 57, 84, 51, 52, 57, 76, 63, 72, 71, 77, 62, 76, 52, 52, 65, 81, 68, 51,
+    68, 81, 65, 87, 65, 60, 80, 69, 77, 54, 51, 66, 56, 58, 77, 82, 86, 79, 64, 73, 88, 64, 53, 87,
+    86, 90, 66, 84,
+)
+
+
+class Problem:
+    """A federated WLS problem: per-client designs, targets and sample weights.
+
+    Parameters
+    ----------
+    X : sequence of (n_k, L) arrays
+        One design matrix per client; sample counts n_k may differ (ragged),
+        every client has the same L. C or F order is used without a copy.
+    y : sequence of (n_k,) arrays
+    weights : None, or a sequence with one entry per client, each None (ones)
+        or an (n_k,) array of non-negative sample weights: W_k = diag(weights[k]).
+
+    Individual G_k = X_k^T W_k X_k may be singular (n_k < L); only their sum
+    must be nonsingular for :meth:`centralized`. The arrays are referenced,
+    not copied, and never modified; the per-client factorizations are cached
+    on first use, so do not change the arrays afterwards.
+    Attribute ``w_true`` (None unless set, e.g. by :func:`reference_problem`)
+    holds the data-generating model.
+    """
+
+    def __init__(self, X, y, weights=None):
+        X, y = _client_list(X, "X"), _client_list(y, "y")
+        if len(y) != len(X):
+            raise ValueError(f"y must have one entry per client: X has {len(X)}, y has {len(y)}")
+        if weights is None:
+            weights = [None] * len(X)
+        else:
+            weights = _client_list(weights, "weights")
+            if len(weights) != len(X):
+                raise ValueError(
+                    f"weights must have one entry per client: X has {len(X)}, weights has {len(weights)}")
+        self.X, self.y, self.weights = [], [], []
+        for k, (Xk, yk, wk) in enumerate(zip(X, y, weights)):
+            Xk = as_array(Xk, f"X[{k}]", ndim=2)
+            yk = as_array(yk, f"y[{k}]", ndim=1)
+            if yk.shape[0] != Xk.shape[0]:
+                raise ValueError(f"y[{k}] must have one entry per row of X[{k}]: "
+                                 f"X[{k}] has shape {Xk.shape}, y[{k}] has shape {yk.shape}")
+            if wk is not None:
+                wk = as_array(wk, f"weights[{k}]", ndim=1)
+                if wk.shape != yk.shape:
+                    raise ValueError(f"weights[{k}] must have shape {yk.shape} like y[{k}], got {wk.shape}")
+                if (wk < 0).any():
+                    raise ValueError(f"weights[{k}] must be non-negative")
+            self.X.append(Xk)
+            self.y.append(yk)
+            self.weights.append(wk)
+        L = self.X[0].shape[1]
+        for k, Xk in enumerate(self.X):
+            if Xk.shape[1] != L:
+                raise ValueError(f"every client must have the same number of features: "
+                                 f"X[0] has {L} columns, X[{k}] has {Xk.shape[1]}")
+        self.w_true = None
+        self._bank = None
+        self._centralized = None
+
+    @property
+    def n_clients(self) -> int:
+        return len(self.X)
+
+    @property
+    def n_features(self) -> int:
+        return self.X[0].shape[1]
+
+    @property
+    def n_samples(self) -> list[int]:
+        return [Xk.shape[0] for Xk in self.X]
+
+    def whitened(self, k: int):
+        """(W_k^{1/2} X_k, W_k^{1/2} y_k) of client k (new arrays)."""
+        if self.weights[k] is None:
+            return self.X[k].copy(), self.y[k].copy()
+        s = np.sqrt(self.weights[k])
+        return self.X[k] * s[:, None], self.y[k] * s
+
+    def centralized(self) -> np.ndarray:
+        """The exact global WLS solution w* = (sum_k G_k)^{-1} sum_k h_k.
+
+        Computed by least squares on the whitened stacked system (no normal
+        equations). Raises fastls.LinAlgError when sum_k G_k is singular.
+        """
+        if self._centralized is None:
+            parts = [self.whitened(k) for k in range(self.n_clients)]
+            A = np.vstack([p[0] for p in parts])
+            b = np.concatenate([p[1] for p in parts])
+            w, _, rank, _ = np.linalg.lstsq(A, b, rcond=None)
+            if rank < self.n_features:
+                raise LinAlgError(
+                    f"sum_k X_k^T W_k X_k is singular (rank {rank} < {self.n_features} features): "
+                    "the global WLS solution is not unique")
+            w.flags.writeable = False
+            self._centralized = w
+        return self._centralized.copy()
+
+    def _factors(self):
+        """The native client bank (one thin SVD per client), built once."""
+        if self._bank is None:
+            self._bank = _core.federated.Bank(self.X, self.y, self.weights)
+        return self._bank
+
+    def __repr__(self) -> str:
+        n = self.n_samples
+        return (f"Problem(n_clients={self.n_clients}, n_features={self.n_features}, "
+                f"samples per client {min(n)}..{max(n)})")
+
+
+def _client_list(value, name):
+    if value is None:
+        raise TypeError(f"{name} is required, got None")
+    if isinstance(value, np.ndarray) and value.ndim >= 1 and value.dtype != object:
+        items = list(value)
+    elif isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.dtype == object):
+        items = list(value)
+    else:
+        raise TypeError(f"{name} must be a list with one array per client, got {type(value).__name__}")
+    if not items:
+        raise ValueError(f"{name} must hold at least one client")
+    return items
+
+
+def reference_problem(random_state=None, *, n_clients: int = 100, n_features: int = 128,
+                      samples=None, weight: float = 1e4, noise_std: float = 0.01) -> Problem:
+    """The paper's reference set-up (note, section 4.1); parameters overridable.
+
+    True model w° ~ N(0, I_L), mean removed, scaled to ||w°||²/L = 1. Client k
+    draws mu_k ~ U(-0.5, 0.5), s2_k ~ U(0.5, 1.5) and X_k with i.i.d.
+    N(mu_k, s2_k) entries; y_k = X_k w° + noise_std * (a standard normal vector,
+    mean removed and scaled to unit sample power); W_k = weight * I.
+    ``samples`` defaults to the appendix list for 100 clients and to uniform
+    integers in [51, 90] otherwise. The returned Problem has ``w_true = w°``.
+    """
+    rng = check_random_state(random_state)
+    K = check_int(n_clients, "n_clients", low=1)
+    L = check_int(n_features, "n_features", low=1)
+    weight = check_real(weight, "weight", low=0.0, low_open=True)
+    noise_std = check_real(noise_std, "noise_std", low=0.0)
+    if samples is None:
+        samples = REFERENCE_SAMPLES if K == 100 else rng.integers(51, 91, size=K)
+    samples = [check_int(int(n) if isinstance(n, np.integer) else n, "samples", low=1) for n in samples]
+    if len(samples) != K:
+        raise ValueError(f"samples must have n_clients={K} entries, got {len(samples)}")
+    w0 = rng.standard_normal(L)
+    if L > 1:
+        w0 -= w0.mean()
+    w0 *= math.sqrt(L) / np.linalg.norm(w0)
+    X, y = [], []
+    for n in samples:
+        mu, s2 = rng.uniform(-0.5, 0.5), rng.uniform(0.5, 1.5)
+        Xk = mu + math.sqrt(s2) * rng.standard_normal((n, L))
+        v = rng.standard_normal(n)
+        if n > 1:
+            v -= v.mean()
+        v /= math.sqrt(np.mean(v * v)) or 1.0
+        X.append(Xk)
+        y.append(Xk @ w0 + noise_std * v)
+    problem = Problem(X, y, [np.full(n, weight) for n in samples])
+    problem.w_true = w0
+    return problem
+
+
+class LocalClient:
+    """One client's side of the protocol, for server loops run elsewhere.
+
+    Factorizes (X, y, weights) once (thin SVD of the whitened design); then
+    ``start()`` at round 0 and ``update(message, round)`` whenever the client
+    is scheduled, each returning the vector to upload. This is the exact local
+    step :func:`solve` runs natively, so a server that adds the link noise and
+    aggregates as :func:`solve` does (see its Notes) reproduces its iterates.
+    Under "rerce-clu" the idle rounds between two updates are applied lazily
+    and exactly inside ``update``/``local_model``.
+    """
+
+    def __init__(self, X, y, weights=None, *, algorithm: str = "rerce-clu", rho: float = 1.0):
+        problem = Problem([X], [y], None if weights is None else [weights])
+        self.algorithm = check_option(algorithm, "algorithm", tuple(ALGORITHMS))
+        self.rho = check_real(rho, "rho", low=0.0, low_open=True)
+        self._native = _core.federated.LocalClient(problem.X[0], problem.y[0], problem.weights[0],
+                                                   self.rho, ALGORITHMS[self.algorithm])
+        self.n_features = problem.n_features
+
+    @property
+    def initial_estimate(self) -> np.ndarray:
+        """w̆ = 2 (2 G + rho I)^{-1} h."""
+        return self._native.initial_estimate
+
+    def start(self) -> np.ndarray:
+        """Round 0: reset to w̆; returns the upload (w̆, or 2 w̆ under "rerce-clu")."""
+        return self._native.start()
+
+    def update(self, message, round: int) -> np.ndarray:
+        """Local update with the received (noisy) message at ``round`` >= 1; returns the upload."""
+        message = as_array(message, "message", ndim=1)
+        if message.shape[0] != self.n_features:
+            raise ValueError(f"message must have shape ({self.n_features},), got {message.shape}")
+        return self._native.update(message, check_int(round, "round", low=1))
+
+    def local_model(self, round: int) -> np.ndarray:
+        """The local model after ``round`` (>= the last update round)."""
+        return self._native.local_model(check_int(round, "round", low=0))
+
+
+class FederatedStatus(IntEnum):
+    """Why a federated run stopped."""
+
+    COMPLETED = 0   # all n_iter rounds ran
+    STOPPED = 1     # the callback asked to stop
+    DIVERGED = 2    # the global model blew up (non-finite or > 1e100 x the initial scale)
+
+
+_MESSAGES = {
+    FederatedStatus.COMPLETED: "ran all rounds",
+    FederatedStatus.STOPPED: "stopped by the callback",
+    FederatedStatus.DIVERGED: "the iterates diverged",
+}
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class FederatedResult(Result):
+    """Result of :func:`solve`.
+
+    x / w:           the server's global model after the last round (for
+                     "rerce-clu" the aggregate a^(r) the server broadcasts).
+    local_models:    (K, L) client models after the last round.
+    history:         per-round NMSD of the local models in dB,
+                     10 log10(sum_k ||w_k - w_true||^2 / (K ||w_true||^2)),
+                     round 0 first; None without ``w_true``.
+    global_history:  the same for the global model; None without ``w_true``.
+    uplink_messages / downlink_messages: L-vectors sent each way in total.
+    residual_norm:   sqrt(sum_k ||y_k - X_k w||^2_{W_k}) of the global model.
+    nit:             rounds run (round 0 included).
+    """
+
+    w: np.ndarray
+    local_models: np.ndarray
+    history: np.ndarray | None
+    global_history: np.ndarray | None
+    uplink_messages: int
+    downlink_messages: int
+    algorithm: str
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class MonteCarloResult:
+    """Result of :func:`monte_carlo`: NMSD curves averaged over runs.
+
+    nmsd_db / global_nmsd_db: (n_iter,) run-averaged NMSD of the local / global
+        models (averaged in linear scale, then in dB).
+    runs: (n_runs, n_iter) per-run local NMSD, linear.
+    steady_state_db: mean of nmsd_db over the last 20 % of the rounds (rounds
+        401-500 of 500, the note's steady-state window).
+    """
+
+    nmsd_db: np.ndarray
+    global_nmsd_db: np.ndarray
+    runs: np.ndarray
+    steady_state_db: float
+
+    def __repr__(self) -> str:
+        return (f"MonteCarloResult(n_runs={self.runs.shape[0]}, n_iter={self.runs.shape[1]}, "
+                f"steady_state_db={self.steady_state_db:.2f})")
+
+
+def _db(x):
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(x)
+
+
+def _check_common(problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_iter):
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be a fastls.federated.Problem, got {type(problem).__name__}")
+    algorithm = check_option(algorithm, "algorithm", tuple(ALGORITHMS))
+    rho = check_real(rho, "rho", low=0.0, low_open=True)
+    K = problem.n_clients
+    M = K if clients_per_round is None else check_int(clients_per_round, "clients_per_round", low=1, high=K)
+    up = check_real(uplink_noise, "uplink_noise", low=0.0)
+    down = check_real(downlink_noise, "downlink_noise", low=0.0)
+    n_iter = check_int(n_iter, "n_iter", low=1)
+    if algorithm == "rerce" and M == 1 and K > 1:
+        warnings.warn(
+            "algorithm='rerce' with clients_per_round=1 averages a single client and its "
+            "extrapolation 2w^(r-1) - w^(r-2) mixes two clients' null spaces: the note reports "
+            "divergence (+61 dB by round 100). Use 'rerce-clu', which converges for M = 1.",
+            ConvergenceWarning, stacklevel=3)
+    return algorithm, rho, M, up, down, n_iter
+
+
+def _check_reference(w, problem, name):
+    w = as_array(w, name, ndim=1)
+    if w.shape[0] != problem.n_features:
+        raise ValueError(f"{name} must have shape ({problem.n_features},), got {w.shape}")
+    if not np.any(w):
+        raise ValueError(f"{name} must be nonzero (the NMSD divides by ||{name}||^2)")
+    return w
+
+
+def solve(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
+          clients_per_round: int | None = None, uplink_noise: float = 0.0,
+          downlink_noise: float = 0.0, n_iter: int = 500, w_true=None, random_state=None,
+          callback=None) -> FederatedResult:
+    """Run one federated WLS simulation.
+
+    Parameters
+    ----------
+    problem : Problem
+    algorithm : "admm", "rerce", "rerce-clu" (default) or "fedprox"
+    rho : float > 0
+        ADMM penalty: pull of each local solve toward the received model.
+    clients_per_round : int in [1, K], optional
+        M clients drawn uniformly without replacement each round; None: all K.
+    uplink_noise, downlink_noise : float >= 0
+        Variances of the additive white Gaussian noise on every uplink /
+        downlink vector (each client draws its own).
+    n_iter : int
+        Rounds, round 0 (initial local estimates) included.
+    w_true : (L,) array, optional
+        Reference model for ``history`` (e.g. ``problem.centralized()``, the
+        note's metric, or ``problem.w_true``).
+    random_state : None, int or numpy.random.Generator
+        Seeds scheduling and link noise; the same int gives the same run for
+        any thread count, and run 0 of :func:`monte_carlo` with that seed.
+    callback : callable(round, w, local_models) -> bool, optional
+        Called after every round with copies of the global model and the
+        (K, L) local models (costs O(K L) per round); return True to stop.
+
+    Notes
+    -----
+    Round 0: every client computes w̆_k = 2 (2 G_k + rho I)^{-1} h_k; for
+    "admm" and "rerce-clu" all K upload (the server's store starts full),
+    for "rerce" and "fedprox" the M scheduled ones. Each later round costs M
+    downlink and M uplink messages.
+
+    Without noise and with full participation "admm", "rerce" and
+    "rerce-clu" produce the same local iterates and converge to
+    ``problem.centralized()``; "fedprox" converges to its own biased fixed
+    point. "rerce" with one client per round diverges (note, section 2.3):
+    a ConvergenceWarning says so up front, and a run that blows up stops
+    with status DIVERGED. Use "rerce-clu" there.
+    """
+    algorithm, rho, M, up, down, n_iter = _check_common(
+        problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_iter)
+    ref = None if w_true is None else _check_reference(w_true, problem, "w_true")
+    if callback is not None and not callable(callback):
+        raise TypeError("callback must be callable or None")
+    seed = native_seed(random_state)
+    w, local, nmsd, gnmsd, rounds, diverged, n_up, n_down = _core.federated.run(
+        problem._factors(), ALGORITHMS[algorithm], rho, M, math.sqrt(up), math.sqrt(down),
+        n_iter, seed, ref, callback)
+    if diverged:
+        status = FederatedStatus.DIVERGED
+        warnings.warn(f"federated {algorithm!r} diverged at round {rounds - 1}", ConvergenceWarning,
+                      stacklevel=2)
+    elif rounds < n_iter:
+        status = FederatedStatus.STOPPED
+    else:
+        status = FederatedStatus.COMPLETED
+    history = global_history = None
+    if ref is not None:
+        history, global_history = _db(nmsd[:rounds]), _db(gnmsd[:rounds])
+    residual = math.sqrt(sum(_weighted_sq(Xk @ w - yk, wk)
+                             for Xk, yk, wk in zip(problem.X, problem.y, problem.weights)))
+    return FederatedResult(
+        x=w, w=w, success=status == FederatedStatus.COMPLETED, status=status,
+        message=_MESSAGES[status], nit=int(rounds), residual_norm=residual, local_models=local,
+        history=history, global_history=global_history, uplink_messages=int(n_up),
+        downlink_messages=int(n_down), algorithm=algorithm)
+
+
+def _weighted_sq(r, weights):
+    return float(r @ r) if weights is None else float((r * r) @ weights)
+
+
+def monte_carlo(problem_factory, n_runs: int, *, algorithm: str = "rerce-clu", rho: float = 1.0,
+                clients_per_round: int | None = None, uplink_noise: float = 0.0,
+                downlink_noise: float = 0.0, n_iter: int = 500, w_true=None,
+                random_state=None) -> MonteCarloResult:
+    """Average NMSD curves over ``n_runs`` independent runs.
+
+    problem_factory : Problem, or callable(rng) -> Problem
+        A Problem: the data are fixed and the runs differ only in scheduling
+        and link noise (the note's protocol); the runs execute in parallel
+        native threads (OpenMP), and each run's curve depends only on
+        (random_state, run index), never on the thread count; run i equals
+        ``solve(..., random_state=seed)`` for i = 0. A callable: called once
+        per run with an independent Generator (the data are redrawn each run;
+        runs then execute one after another).
+    w_true : (L,) array, optional
+        Reference model of the NMSD; default each problem's centralized
+        solution w* (the note's metric).
+    Other parameters as in :func:`solve`.
+    """
+    n_runs = check_int(n_runs, "n_runs", low=1, high=2**30)
+    fixed = isinstance(problem_factory, Problem)
+    if not fixed and not callable(problem_factory):
+        raise TypeError("problem_factory must be a Problem or a callable returning one")
+    seed = native_seed(random_state)
+
+    def one_batch(problem, first, count):
+        args = _check_common(problem, algorithm, rho, clients_per_round, uplink_noise,
+                             downlink_noise, n_iter)
+        alg, rho_, M, up, down, iters = args
+        ref = problem.centralized() if w_true is None else _check_reference(w_true, problem, "w_true")
+        return _core.federated.monte_carlo(
+            problem._factors(), ALGORITHMS[alg], rho_, M, math.sqrt(up), math.sqrt(down), iters,
+            seed, first, count, ref)
+
+    if fixed:
+        local, glob = one_batch(problem_factory, 0, n_runs)
+    else:
+        rngs = check_random_state(seed).spawn(n_runs)
+        parts = [one_batch(_as_problem(problem_factory(rngs[i])), i, 1) for i in range(n_runs)]
+        local = np.vstack([p[0] for p in parts])
+        glob = np.vstack([p[1] for p in parts])
+    curve = _db(local.mean(axis=0))
+    window = curve[int(0.8 * len(curve)):]
+    if np.isinf(local).any():
+        warnings.warn("some Monte Carlo runs diverged", ConvergenceWarning, stacklevel=2)
+    return MonteCarloResult(nmsd_db=curve, global_nmsd_db=_db(glob.mean(axis=0)), runs=local,
+                            steady_state_db=float(window.mean()))
+
+
+def _as_problem(p):
+    if not isinstance(p, Problem):
+        raise TypeError(f"problem_factory must return a Problem, got {type(p).__name__}")
+    return p
+
+
+def predicted_nmsd(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
+                   clients_per_round: int | None = None, uplink_noise: float = 0.0,
+                   downlink_noise: float = 0.0, n_iter: int = 500, w_true=None) -> np.ndarray:
+    """Exact mean-square NMSD curve (dB) of the local models (note, section 3.3).
+
+    Propagates the mean and second moment of the full algorithm state through
+    the random scheduling (E a_k = M/K, E a_k a_j = M(M-1)/(K(K-1))) and the
+    link noise, round by round. Exact for every algorithm; meant for small
+    problems: the state has about 3 K L entries and each round costs
+    O(K (3 K L)^3), so it refuses states above 1500 entries.
+    ``w_true`` defaults to ``problem.centralized()``.
+    """
+    from fastls._federated_theory import predicted_nmsd_linear
+
+    algorithm, rho, M, up, down, n_iter = _check_common(
+        problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_iter)
+    ref = problem.centralized() if w_true is None else _check_reference(w_true, problem, "w_true")
+    return _db(predicted_nmsd_linear(problem, algorithm, rho, M, up, down, n_iter, ref))
