@@ -293,15 +293,6 @@ def test_monte_carlo_with_a_factory_redraws_the_data():
     assert len({float(r[0]) for r in mc.runs}) == 3  # different data, different w̆
 
 
-def test_philox_known_answers():
-    # Random123 known-answer vectors for philox4x32-10
-    p = _core.federated.philox4x32
-    assert p([0, 0, 0, 0], 0) == [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]
-    assert p([0xFFFFFFFF] * 4, 2**64 - 1) == [0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD]
-    assert p([0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344], 0x299F31D0A4093822) == \
-        [0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1]
-
-
 def test_link_noise_is_standard_normal_and_schedules_are_uniform():
     z = _core.federated.normals(1, 0, 1, list(range(2000)), [3] * 2000, 50).ravel()
     # 1e5 draws: mean within 5 sigma (1.6e-2), variance within 5 sigma (2.2e-2)

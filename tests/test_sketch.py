@@ -23,8 +23,11 @@ ALL = DENSE + ("countsketch", "sjlt")
      (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
 ])
 def test_philox_known_answers(ctr, key, want):
-    """Random123's published known-answer vectors for Philox4x32-10."""
-    assert tuple(_core.sketch.philox4x32_10(list(ctr), list(key))) == want
+    """Random123's published known-answer vectors, for the scalar (sketch, CUDA)
+    and the SIMD-lanes (federated noise) implementations."""
+    key64 = key[0] | key[1] << 32
+    for lanes in (False, True):
+        assert tuple(_core._testing.philox4x32_10(list(ctr), key64, lanes)) == want
 
 
 def test_portable_transcendentals_are_accurate(rng):

@@ -223,15 +223,6 @@ void bind_federated(py::module_& m) {
         },
         py::arg("seed"), py::arg("run"), py::arg("round"), py::arg("K"), py::arg("M"),
         "the clients scheduled in a round, in draw order");
-    m.def(
-        "philox4x32",
-        [](std::vector<std::uint32_t> counter, std::uint64_t key) {
-            require(counter.size() == 4, "counter must have 4 words");
-            std::uint32_t c[4] = {counter[0], counter[1], counter[2], counter[3]}, out[4];
-            fed::Philox4x32::generate(c, key, out);
-            return std::vector<std::uint32_t>(out, out + 4);
-        },
-        py::arg("counter"), py::arg("key"), "one Philox4x32-10 block (known-answer tests)");
 }
 
 }  // namespace fastls::glue

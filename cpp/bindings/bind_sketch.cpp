@@ -3,7 +3,6 @@
 #include "common.hpp"
 #include "families.hpp"
 #include "fastls/sketch/fwht.hpp"
-#include "fastls/sketch/philox.hpp"
 #include "fastls/sketch/random.hpp"
 #include "fastls/sketch/sketch.hpp"
 #include "fastls/sketch/solve.hpp"
@@ -59,15 +58,6 @@ void bind_sketch(py::module_& m) {
             without_gil([&] { sketch::fwht_rows(X.data(), X.rows(), X.cols(), X.outerStride()); });
         },
         py::arg("X").noconvert(), "In-place unnormalised FWHT along the rows of a C-ordered X.");
-
-    m.def(
-        "philox4x32_10",
-        [](std::array<std::uint32_t, 4> ctr, std::array<std::uint32_t, 2> key) {
-            const auto r = sketch::philox4x32_10(sketch::U32x4{{ctr[0], ctr[1], ctr[2], ctr[3]}},
-                                                 key[0], key[1]);
-            return std::array<std::uint32_t, 4>{r.v[0], r.v[1], r.v[2], r.v[3]};
-        },
-        py::arg("counter"), py::arg("key"));
 
     // The device-portable transcendentals behind the Gaussian sketch, for accuracy tests.
     m.def("portable_log", py::vectorize([](double x) { return sketch::portable_log(x); }));

@@ -1,5 +1,6 @@
 // fastls._core: error mapping, the Ctrl-C hook, build facts and the family
 // submodules.
+#include <array>
 #include <chrono>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "common.hpp"
 #include "families.hpp"
 #include "fastls/common/interrupt.hpp"
+#include "fastls/common/philox.hpp"
 #include "fastls/common/threading.hpp"
 
 namespace py = pybind11;
@@ -63,6 +65,24 @@ void bind_testing(py::module_& m) {
         if (kind == "linalg") throw fastls::LinAlgError("matrix is singular (from C++)");
         throw std::runtime_error("unknown error kind: " + kind);
     });
+    // Random123's known-answer vectors check both Philox implementations.
+    m.def(
+        "philox4x32_10",
+        [](std::array<std::uint32_t, 4> ctr, std::uint64_t key, bool lanes) {
+            std::array<std::uint32_t, 4> out;
+            if (lanes) {
+                std::uint32_t x[4][1] = {{ctr[0]}, {ctr[1]}, {ctr[2]}, {ctr[3]}};
+                fastls::philox4x32_10_lanes<1>(x, key);
+                for (int i = 0; i < 4; ++i) out[i] = x[i][0];
+            } else {
+                const auto r = fastls::philox4x32_10(fastls::U32x4{{ctr[0], ctr[1], ctr[2], ctr[3]}},
+                                                     static_cast<std::uint32_t>(key),
+                                                     static_cast<std::uint32_t>(key >> 32));
+                for (int i = 0; i < 4; ++i) out[i] = r.v[i];
+            }
+            return out;
+        },
+        py::arg("counter"), py::arg("key"), py::arg("lanes"));
     // Busy loop that only stops through check_interrupt (or after `seconds`).
     m.def("spin", [](double seconds) {
         fastls::glue::without_gil([&] {

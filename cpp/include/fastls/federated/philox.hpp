@@ -1,9 +1,11 @@
-// Counter-based random numbers for the federated simulator: Philox4x32-10
-// (Salmon et al., SC'11, the Random123 reference constants). Every draw is a
+// Counter-based random streams for the federated simulator, on the shared
+// Philox4x32-10 of common/philox.hpp. Every draw is a
 // pure function of (seed, run, link, client, round, index), so a run gives
 // the same numbers with any thread count, sharding or visiting order.
 #pragma once
 #include <cstdint>
+
+#include "fastls/common/philox.hpp"
 
 namespace fastls::federated {
 
@@ -13,33 +15,16 @@ enum class Link : std::uint32_t { Schedule = 0, Downlink = 1, Uplink = 2 };
 struct Philox4x32 {
     using Block = std::uint32_t[4];
 
-    // Ten rounds on N counters at once, structure of arrays (x[word][lane]),
-    // so that the compiler vectorizes the 32x32->64 multiplies.
     template <int N>
     static void rounds(std::uint32_t (&x)[4][N], std::uint64_t key) {
-        std::uint32_t k0 = std::uint32_t(key), k1 = std::uint32_t(key >> 32);
-        for (int r = 0; r < 10; ++r) {
-#pragma omp simd
-            for (int l = 0; l < N; ++l) {
-                const std::uint64_t p0 = std::uint64_t(0xD2511F53u) * x[0][l];
-                const std::uint64_t p1 = std::uint64_t(0xCD9E8D57u) * x[2][l];
-                const std::uint32_t y0 = std::uint32_t(p1 >> 32) ^ x[1][l] ^ k0;
-                const std::uint32_t y2 = std::uint32_t(p0 >> 32) ^ x[3][l] ^ k1;
-                x[0][l] = y0;
-                x[1][l] = std::uint32_t(p1);
-                x[2][l] = y2;
-                x[3][l] = std::uint32_t(p0);
-            }
-            k0 += 0x9E3779B9u;
-            k1 += 0xBB67AE85u;
-        }
+        philox4x32_10_lanes<N>(x, key);
     }
 
     // out = Philox4x32-10(counter c, key).
     static void generate(const Block c, std::uint64_t key, Block out) {
-        std::uint32_t x[4][1] = {{c[0]}, {c[1]}, {c[2]}, {c[3]}};
-        rounds<1>(x, key);
-        for (int i = 0; i < 4; ++i) out[i] = x[i][0];
+        const U32x4 r = philox4x32_10(U32x4{{c[0], c[1], c[2], c[3]}}, std::uint32_t(key),
+                                      std::uint32_t(key >> 32));
+        for (int i = 0; i < 4; ++i) out[i] = r.v[i];
     }
 };
 
@@ -68,8 +53,7 @@ struct Stream {
     std::uint64_t below(std::uint32_t j, std::uint64_t n) const {
         Philox4x32::Block b;
         block(j, b);
-        const std::uint64_t x = std::uint64_t(b[0]) << 32 | b[1];
-        return std::uint64_t((static_cast<unsigned __int128>(x) * n) >> 64);
+        return fastls::below(b[0], b[1], n);
     }
 };
 

@@ -18,7 +18,7 @@
 #include <cstring>
 
 #include "fastls/common/hostdevice.hpp"
-#include "fastls/sketch/philox.hpp"
+#include "fastls/common/philox.hpp"
 
 namespace fastls::sketch {
 
@@ -32,17 +32,6 @@ FASTLS_HD U32x4 draw(std::uint64_t seed, std::uint32_t c0, std::uint32_t c1, std
 
 FASTLS_HD std::uint32_t lo32(std::uint64_t x) { return static_cast<std::uint32_t>(x); }
 FASTLS_HD std::uint32_t hi32(std::uint64_t x) { return static_cast<std::uint32_t>(x >> 32); }
-
-// Uniform integer in [0, bound) from 64 random bits (Lemire's multiply-shift;
-// bias below bound / 2^64).
-FASTLS_HD std::uint64_t below(std::uint32_t a, std::uint32_t b, std::uint64_t bound) {
-    const std::uint64_t x = (static_cast<std::uint64_t>(a) << 32) | b;
-#if defined(__CUDA_ARCH__)
-    return __umul64hi(x, bound);
-#else
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(x) * bound) >> 64);
-#endif
-}
 
 // 53-bit uniform in [0, 1) from two words. Built from two exact int32 -> double
 // conversions (which vectorise on AVX2, unlike uint64 -> double).
