@@ -131,7 +131,7 @@ def solve_operators(y, ops, code, method, wz, c, gap, tol, maxiter):
         z, sigma, nit, converged = _smallest_pair(
             A0, scales, 1e-10 if tol is None else tol, 500 if maxiter is None else maxiter)
         if method == "spectral":
-            return z, sigma, sigma[0], nit, converged
+            return z, sigma, sigma[0], sigma[0], nit, converged
     # LSQR on [A_0; w^*] D u = (0; c), z = D u with D = 1 / column norms.
     dscale = 1.0 / np.sqrt(scales ** 2 + np.abs(wz) ** 2)
     dim = wz.size
@@ -149,4 +149,5 @@ def solve_operators(y, ops, code, method, wz, c, gap, tol, maxiter):
     z = dscale * u
     if not np.all(np.isfinite(z)):
         raise LinAlgError("LSQR broke down on the normalized system")
-    return z, sigma, resnorm, nit + itn, converged
+    sys_res = np.linalg.norm(A0.matvec(z)) / np.linalg.norm(z)
+    return z, sigma, resnorm, sys_res, nit + itn, converged

@@ -223,7 +223,8 @@ def solve(
         if B.shape[0] != m or B.shape[1] > m:
             raise ValueError(f"subspace must have shape (m, k) with k <= m = {m}, got {B.shape}")
 
-    dead = _check_degenerate(y, dead_tol)
+    energy = _check_degenerate(y, dead_tol)
+    dead = np.flatnonzero(energy <= dead_tol * energy.mean())
     if dead.size and dead_sensors == "raise":
         raise DeadSensorError(
             f"sensor(s) {dead.tolist()[:10]} read ~0 in every snapshot (d_i = 0): the "
@@ -232,6 +233,7 @@ def solve(
     keep = np.setdiff1d(np.arange(m), dead)
     if dead.size:
         y = np.ascontiguousarray(y[:, keep])
+        energy = energy[keep]
         if op:
             from fastls._selfcal_operators import restrict_rows
             A = restrict_rows(A, keep)
@@ -242,20 +244,19 @@ def solve(
         if B is not None:
             B = np.ascontiguousarray(B[keep])
 
-    wz, c = _normalization(w, c, y, B, model, n, p, keep, m)
+    wz, c = _normalization(w, c, energy, B, model, n, p, keep, m)
     code = MODELS[model]
     if op:
         from fastls._selfcal_operators import solve_operators
-        z, sigma, resnorm, nit, converged = solve_operators(
+        z, sigma, resnorm, sys_res, nit, converged = solve_operators(
             y, A, code, method, wz, c, gap, tol, maxiter)
     else:
-        z, sigma, resnorm, nit, converged = _solve_dense(
+        z, sigma, resnorm, sys_res, nit, converged = _solve_dense(
             y, A, B, code, method, wz, c, gap, tol, maxiter)
 
     # Results with the same normalization for both methods.
     if method == "spectral":
         z = _rescale(z, wz, c)
-    sys_res = _system_residual(y, A, B, code, z, op)
     status = SelfCalStatus.SOLVED
     if not converged:
         status = SelfCalStatus.MAX_ITER
@@ -263,8 +264,6 @@ def solve(
     if sigma is not None and sigma[1] <= _GAP_RTOL * _frobenius(y, A, B, code, op):
         status = SelfCalStatus.ILL_DETERMINED
         warnings.warn(_MESSAGES[status], IdentifiabilityWarning, stacklevel=2)
-    if method == "spectral":
-        resnorm = sys_res
     return _package(z, y.shape[1], n, p, code, B, keep, m, dict(
         success=status == SelfCalStatus.SOLVED, status=status, message=_MESSAGES[status],
         nit=int(nit), residual_norm=float(resnorm), sigma=sigma, system_residual=sys_res,
@@ -328,7 +327,8 @@ def _check_dense(A, model, p, m, check_finite):
 
 
 def _check_degenerate(y, dead_tol):
-    energy = np.abs(y) ** 2
+    """Raise on zero snapshots; return the energy sum_l |y_{l,i}|^2 of every sensor."""
+    energy = y.real ** 2 + y.imag ** 2
     sensor, snap = energy.sum(axis=0), energy.sum(axis=1)
     if not sensor.any():
         raise DegenerateDataError("y is zero: nothing to calibrate from")
@@ -336,16 +336,16 @@ def _check_degenerate(y, dead_tol):
     if zero_snap.size:
         raise ZeroSnapshotError(
             f"snapshot(s) {zero_snap.tolist()[:10]} of y are ~0 in every sensor", snapshots=zero_snap)
-    return np.flatnonzero(sensor <= dead_tol * sensor.mean())
+    return sensor
 
 
-def _normalization(w, c, y, B, model, n, p, keep, m_full):
+def _normalization(w, c, energy, B, model, n, p, keep, m_full):
     """The normalization vector in the solver's unknowns (h or s; x) and c."""
-    m = y.shape[1]
+    m = energy.size
     nx = n if model == "shared-signal" else p * n
     if w is None or (isinstance(w, str) and w == "reference"):
         ws = np.zeros(m, complex)
-        ws[int(np.argmax((np.abs(y) ** 2).sum(axis=0)))] = 1.0
+        ws[int(np.argmax(energy))] = 1.0
         c = 1.0 if c is None else c
         wx = np.zeros(nx, complex)
     elif isinstance(w, str):
@@ -380,14 +380,14 @@ def _solve_dense(y, A, B, code, method, wz, c, gap, tol, maxiter):
         zs, s1, s2, nit, converged, _ = _core.selfcal.spectral(code, y, A, B, tol, maxiter)
         sigma = np.array([s1, s2])
     if method == "spectral":
-        return zs, sigma, s1, nit, converged
+        return zs, sigma, s1, s1, nit, converged
     try:
         z, res, cres = _core.selfcal.lstsq(code, y, A, B, wz, c, 1)
     except LinAlgError as exc:
         raise LinAlgError(
             f"the normalized system [A_0; w^*] is singular ({exc}): the data do not determine "
             "(d, x) up to one scalar, or w is orthogonal to the solution") from None
-    return z, sigma, np.hypot(res, cres), nit, converged
+    return z, sigma, np.hypot(res, cres), res / np.linalg.norm(z), nit, converged
 
 
 def _rescale(z, wz, c):
@@ -397,15 +397,6 @@ def _rescale(z, wz, c):
         return z * (c / wz_dot)
     i = int(np.argmax(np.abs(z)))
     return z * (abs(z[i]) / z[i])
-
-
-def _system_residual(y, A, B, code, z, op):
-    if op:
-        from fastls._selfcal_operators import system_operator
-        r = system_operator(y, A, code).matvec(z)
-    else:
-        r = _core.selfcal.apply(code, y, A, B, z, False)
-    return float(np.linalg.norm(r) / np.linalg.norm(z))
 
 
 def _frobenius(y, A, B, code, op):
