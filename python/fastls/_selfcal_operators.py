@@ -7,6 +7,8 @@ products; "lstsq" runs LSQR on [A_0; w^*] with Jacobi column scaling, and
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, lobpcg, lsqr
 
@@ -109,15 +111,18 @@ def _smallest_pair(A0, scales, tol, maxiter):
                           matmat=lambda V: V / scales[:, None] ** 2)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((dim, 4)) + 1j * rng.standard_normal((dim, 4))
-    vals, vecs, hist = lobpcg(N, X, M=prec, largest=False, tol=tol, maxiter=maxiter,
-                              retResidualNormsHistory=True)
+    abs_tol = tol * np.max(scales) ** 2  # lobpcg's tol is absolute: relative to ||N|| here
+    with warnings.catch_warnings():  # convergence is reported through status instead
+        warnings.simplefilter("ignore", UserWarning)
+        vals, vecs, hist = lobpcg(N, X, M=prec, largest=False, tol=abs_tol, maxiter=maxiter,
+                                  retResidualNormsHistory=True)
     order = np.argsort(vals)
     vecs = vecs[:, order]
     z = vecs[:, 0] / np.linalg.norm(vecs[:, 0])
     u2 = vecs[:, 1] - z * np.vdot(z, vecs[:, 1])
     sig = np.array([np.linalg.norm(A0.matvec(z)), np.linalg.norm(A0.matvec(u2 / np.linalg.norm(u2)))])
     res = np.asarray(hist[-1]) if len(hist) else np.array([np.inf])
-    converged = bool(np.all(res[order[:2]] <= tol * max(1.0, np.max(scales) ** 2)))
+    converged = bool(np.all(res[order[:2]] <= abs_tol))
     return z, sig, len(hist), converged
 
 
@@ -129,7 +134,7 @@ def solve_operators(y, ops, code, method, wz, c, gap, tol, maxiter):
     sigma, nit, converged = None, 0, True
     if method == "spectral" or gap:
         z, sigma, nit, converged = _smallest_pair(
-            A0, scales, 1e-10 if tol is None else tol, 500 if maxiter is None else maxiter)
+            A0, scales, 1e-12 if tol is None else tol, 500 if maxiter is None else maxiter)
         if method == "spectral":
             return z, sigma, sigma[0], sigma[0], nit, converged
     # LSQR on [A_0; w^*] D u = (0; c), z = D u with D = 1 / column norms.
@@ -149,5 +154,7 @@ def solve_operators(y, ops, code, method, wz, c, gap, tol, maxiter):
     z = dscale * u
     if not np.all(np.isfinite(z)):
         raise LinAlgError("LSQR broke down on the normalized system")
+    from fastls.selfcal import _check_normalization
+    _check_normalization(z, wz)
     sys_res = np.linalg.norm(A0.matvec(z)) / np.linalg.norm(z)
     return z, sigma, resnorm, sys_res, nit + itn, converged

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -25,8 +26,13 @@ CVector reduce(const Problem& pb, const CVector& u) {
 }
 CVector y_of(const Problem& pb, Index l) { return pb.Y().row(l).transpose(); }
 
+// A singular PSD matrix has a zero Cholesky pivot (det = prod l_kk^2), which
+// round-off turns into ~eps * max pivot; and lambda_min <= min l_kk^2, so a
+// pivot below 1e3 eps (relative) means a numerically singular matrix.
 void require_pd(const CLLT& llt, const char* what) {
-    if (llt.info() != Eigen::Success || !llt.matrixLLT().diagonal().allFinite())
+    const VectorXd piv = llt.matrixLLT().diagonal().real().cwiseAbs2();
+    if (llt.info() != Eigen::Success || !piv.allFinite() ||
+        !(piv.minCoeff() > 1e3 * std::numeric_limits<double>::epsilon() * piv.maxCoeff()))
         throw LinAlgError(std::string(what) + " is not numerically positive definite");
 }
 
