@@ -6,9 +6,9 @@ on the explicitly formed system (bench.selfcal.dense_system, plain NumPy),
 and the note's counting thresholds. Tolerances: noiseless recovery < 1e-10
 (the note's oracle 1; round-off of the normal equations is ~eps * kappa^2 with
 kappa(A_w) <~ 1e2 on these sizes); explicit-system agreement < 1e-10 for
-lstsq and the spectral vector, 1e-6 for the second singular value (its Ritz
-vector is converged to a 1e-4 residual; the Rayleigh quotient error is
-<= residual^2 / relative gap to the third value, ~1e-8 / gap).
+lstsq and the spectral vector, 1e-5 for the second singular value (its Ritz
+vector is converged to a 1e-3 residual; the Rayleigh quotient error is
+<= residual^2 / relative gap to the third value, ~1e-6 / gap).
 """
 import warnings
 
@@ -111,7 +111,7 @@ def test_spectral_matches_numpy_svd(model, m, n, p, k, rng):
     v, S = numpy_svd(model, y, prob["A"], prob["B"])
     assert selfcal.align(z_of(res), v)[1] < 1e-10
     assert res.sigma[0] == pytest.approx(S[-1], rel=1e-10, abs=1e-12 * S[0])
-    assert res.sigma[1] == pytest.approx(S[-2], rel=1e-6)
+    assert res.sigma[1] == pytest.approx(S[-2], rel=1e-5)
     assert res.residual_norm == pytest.approx(res.sigma[0], rel=1e-12)
 
 
@@ -364,7 +364,7 @@ def test_matrix_free_masks_match_dense(method, rng):
     f_hat, x_hat, res = selfcal.blind_deconvolution(y, masks, method=method, tol=1e-14)
     assert np.linalg.norm(res.x - ref.x) < 1e-9 * np.linalg.norm(ref.x)
     assert np.linalg.norm(res.d - ref.d) < 1e-9 * np.linalg.norm(ref.d)
-    np.testing.assert_allclose(res.sigma, ref.sigma, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(res.sigma, ref.sigma, rtol=1e-5, atol=1e-9)  # sigma_2: ~1e-6 each
     np.testing.assert_allclose(f_hat, np.fft.ifft(ref.d), atol=1e-9 * np.abs(f_hat).max())
 
 

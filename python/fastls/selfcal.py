@@ -33,6 +33,7 @@ models 2/3 need ``p (m - n) >= m - 1``.
 """
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -308,7 +309,10 @@ def identifiable(model: str, m: int, n: int, p: int, k: int | None = None) -> bo
 
 
 def _is_operator_input(A) -> bool:
-    from scipy.sparse.linalg import LinearOperator
+    sla = sys.modules.get("scipy.sparse.linalg")  # no LinearOperator exists before its import
+    if sla is None or isinstance(A, np.ndarray):
+        return False
+    LinearOperator = sla.LinearOperator
     if isinstance(A, LinearOperator):
         return True
     return (isinstance(A, Sequence) and not isinstance(A, (str, bytes)) and len(A) > 0

@@ -72,7 +72,8 @@ struct SpectralSolution {
 // with Rayleigh-Ritz: each step costs two structured solves with N + tau I.
 // Both singular values are measured as ||A_0 u|| for unit Ritz vectors u.
 // Converged when the relative Ritz residual of the first pair is <= tol and
-// of the second <= 1e-4 (enough for its Rayleigh quotient).
+// of the second <= 1e-3 (enough for its Rayleigh quotient), or its Ritz value
+// stagnates (1e-8 relative change per step).
 SpectralSolution spectral(const Problem& pb, double tol, int maxiter);
 
 }  // namespace fastls::selfcal
