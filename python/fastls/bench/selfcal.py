@@ -242,7 +242,8 @@ def _plot(outdir, grids, p2):
         ax.set_yticks(range(len(ns)), [str(n) for n in ns])
         pp = np.linspace(ps[0] - 0.5, ps[-1] + 0.5, 400)
         # the counting boundary: smallest n-index that fails, as a step curve
-        bound = [sum(selfcal.identifiable(model, m, n, int(np.ceil(q))) for n in ns) - 0.5 for q in pp]
+        bound = [sum(selfcal.identifiable(model, m, n, max(1, int(np.floor(q + 0.5)))) for n in ns) - 0.5
+                 for q in pp]
         ax.plot(pp, bound, "r-", lw=1.5, label="counting threshold")
         ax.set_xlabel("p (snapshots)")
         ax.set_ylabel("n")
