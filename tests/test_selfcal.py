@@ -442,3 +442,17 @@ def test_ctrl_c_stops_the_native_solver():
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "interrupted" in out
     assert time.perf_counter() - t0 < 2.0
+
+
+def test_operator_input_drops_dead_sensors_and_rejects_bad_options(rng):
+    prob = make_problem("shared-signal", 24, 4, 4, rng)
+    y = prob["y"].copy()
+    y[:, 7] = 0.0
+    ops = [aslinearoperator(a) for a in prob["A"]]
+    res = selfcal.solve(y, ops, "shared-signal", "lstsq", dead_sensors="drop", tol=1e-14)
+    live = np.arange(24) != 7
+    assert res.d[7] == 0 and selfcal.align(res.d[live], prob["d"][live])[1] < 1e-9
+    with pytest.raises(ValueError, match="tol must be"):
+        selfcal.solve(prob["y"], ops, "shared-signal", tol=0.0)
+    with pytest.raises(ValueError, match="subspace is not supported"):
+        selfcal.solve(prob["y"], ops, "shared-signal", subspace=np.ones((24, 2)))

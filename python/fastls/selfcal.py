@@ -209,6 +209,10 @@ def solve(
     dead_sensors = check_option(dead_sensors, "dead_sensors", ("raise", "drop"))
     dead_tol = check_real(dead_tol, "dead_tol", low=0.0)
     gap = bool(gap)
+    if tol is not None:
+        tol = check_real(tol, "tol", low=0.0, low_open=True)
+    if maxiter is not None:
+        maxiter = check_int(maxiter, "maxiter", low=1)
     y = as_array(y, "y", ndim=2, dtype=np.complex128, order="C", check_finite=check_finite)
     p, m = y.shape
     op = _is_operator_input(A)
@@ -377,8 +381,8 @@ def _normalization(w, c, energy, B, model, n, p, keep, m_full):
 
 
 def _solve_dense(y, A, B, code, method, wz, c, gap, tol, maxiter):
-    tol = 1e-12 if tol is None else check_real(tol, "tol", low=0.0, low_open=True)
-    maxiter = 100 if maxiter is None else check_int(maxiter, "maxiter", low=1)
+    tol = 1e-12 if tol is None else tol
+    maxiter = 100 if maxiter is None else maxiter
     sigma, nit, converged = None, 0, True
     if method == "spectral" or gap:
         zs, s1, s2, nit, converged, _ = _core.selfcal.spectral(code, y, A, B, tol, maxiter)
