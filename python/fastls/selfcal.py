@@ -121,8 +121,9 @@ class SelfCalResult(Result):
     residual_norm:   lstsq: ||[A_0; w^*] z - (0; c)||, numpy.linalg.lstsq's
                      residual; spectral: ||A_0 z|| / ||z|| (= sigma[0]).
     system_residual: ||A_0 z|| / ||z|| for either method.
-    w, c:            the normalization <w, z> = c the result is scaled to (the
-                     spectral vector is rescaled to it too, when w^* z != 0).
+    w, c:            the normalization <w, z> = c the result is scaled to, w in
+                     the solver's unknowns (s or h; x) (the spectral vector is
+                     rescaled to it too, when w^* z != 0).
     dead_sensors:    indices dropped with dead_sensors="drop".
     """
 
