@@ -267,7 +267,10 @@ def solve(
     if not converged:
         status = SelfCalStatus.MAX_ITER
         warnings.warn(_MESSAGES[status], ConvergenceWarning, stacklevel=2)
-    if sigma is not None and sigma[1] <= _GAP_RTOL * _frobenius(y, A, B, code, op):
+    # Fewer equations than unknowns - 1 leaves a null space of dimension >= 2
+    # (exact, whatever round-off makes of sigma); otherwise trust the measured gap.
+    too_few = y.size < wz.size - 1
+    if too_few or (sigma is not None and sigma[1] <= _GAP_RTOL * _frobenius(y, A, B, code, op)):
         status = SelfCalStatus.ILL_DETERMINED
         warnings.warn(_MESSAGES[status], IdentifiabilityWarning, stacklevel=2)
     return _package(z, y.shape[1], n, p, code, B, keep, m, dict(
