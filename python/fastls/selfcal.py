@@ -230,13 +230,14 @@ def solve(
             raise ValueError(f"subspace must have shape (m, k) with k <= m = {m}, got {B.shape}")
 
     energy = _check_degenerate(y, dead_tol)
-    dead = np.flatnonzero(energy <= dead_tol * energy.mean())
+    alive = energy > dead_tol * energy.mean()
+    dead = np.flatnonzero(~alive)
     if dead.size and dead_sensors == "raise":
         raise DeadSensorError(
             f"sensor(s) {dead.tolist()[:10]} read ~0 in every snapshot (d_i = 0): the "
             "linearization needs s_i = 1/d_i; pass dead_sensors='drop' to solve without them",
             sensors=dead)
-    keep = np.setdiff1d(np.arange(m), dead)
+    keep = np.flatnonzero(alive)
     if dead.size:
         y = np.ascontiguousarray(y[:, keep])
         energy = energy[keep]

@@ -76,12 +76,19 @@ class SharedSignalGram final : public Gram {
     explicit SharedSignalGram(const Problem& pb) : Gram(pb) {
         const Index m = pb.m, n = pb.n;
         CMatrix Bm = CMatrix::Zero(m, n);
-        C_ = CMatrix::Zero(n, n);
         for (Index l = 0; l < pb.p; ++l) {
             check_interrupt();
-            const auto Al = pb.A_of(l);
-            Bm.noalias() -= y_of(pb, l).conjugate().asDiagonal() * Al;
-            C_.selfadjointView<Eigen::Lower>().rankUpdate(Al.adjoint());
+            Bm.noalias() -= y_of(pb, l).conjugate().asDiagonal() * pb.A_of(l);
+        }
+        // C = A_all^* A_all over the stacked (p m) x n matrix, in row chunks of
+        // ~2^22 entries: few large products, and a Ctrl-C check between them.
+        const CRowMap A_all(pb.A, pb.p * m, n);
+        const Index chunk = std::max<Index>(n, (Index(1) << 22) / n);
+        C_ = CMatrix::Zero(n, n);
+        for (Index r = 0; r < A_all.rows(); r += chunk) {
+            check_interrupt();
+            const auto rows = A_all.middleRows(r, std::min(chunk, A_all.rows() - r));
+            C_.selfadjointView<Eigen::Lower>().rankUpdate(rows.adjoint());
         }
         C_ = C_.selfadjointView<Eigen::Lower>();
         Bx_ = pb.basis ? CMatrix(pb.B().adjoint() * Bm) : std::move(Bm);
