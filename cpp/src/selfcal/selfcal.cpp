@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "fastls/common/error.hpp"
@@ -51,12 +52,10 @@ class Gram {
    protected:
     // Dense s-block: diag(lam) or basis^* diag(lam) basis, plus tau I + ws ws^*.
     CMatrix s_block(double tau, const CVector& ws) const {
-        const Index K = pb_.s_size();
         CMatrix M = pb_.basis ? CMatrix(pb_.B().adjoint() * lam_.asDiagonal() * pb_.B())
                               : CMatrix(lam_.cast<cd>().asDiagonal());
         M.diagonal().array() += tau;
         M.noalias() += ws * ws.adjoint();
-        (void)K;
         return M;
     }
     double s_block_max_diag() const {
@@ -182,7 +181,7 @@ class ArrowheadGram final : public Gram {
     }
 
     void factor(double tau, const CVector& w) override {
-        const Index K = pb_.s_size(), m = pb_.m, n = pb_.n;
+        const Index K = pb_.s_size(), n = pb_.n;
         const CVector ws = w.head(K);
         require(w.tail(w.size() - K).isZero(0.0), "w must vanish on the x-block for models 2 and 3");
         CMatrix S = s_block(tau, ws);
@@ -215,7 +214,6 @@ class ArrowheadGram final : public Gram {
             }
             S = S.selfadjointView<Eigen::Lower>();
         }
-        (void)m;
         s_llt_.compute(hermitian(S));
         require_pd(s_llt_, "the Schur complement on s");
     }
