@@ -1,0 +1,271 @@
+"""Self-calibration: fastls.selfcal against numpy on the explicitly formed system.
+
+Timing mode: for each model, fastls.selfcal.solve (native Schur complements)
+against numpy.linalg.lstsq on the explicit [A_0; w^*] (method="lstsq") and
+numpy.linalg.svd of the explicit A_0 (method="spectral"), on the same data
+with 40 dB noise. error column: aligned relative error of the gains d against
+the truth (both rows of a case should agree: they solve the same problem).
+
+--paper: the note's protocols (section 3.3): P1 noiseless phase transitions
+(success rate over n, p), P2 error vs SNR; --plot DIR writes PNG diagrams.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from fastls import LinAlgError, selfcal
+from fastls.bench._harness import Row, best_time
+
+HELP = "self-calibration (fastls.selfcal vs numpy lstsq/svd on the explicit system)"
+
+_CODES = {"shared-signal": 1, "multi-signal": 2, "shared-matrix": 3}
+_SHORT = {"shared-signal": "M1", "multi-signal": "M2", "shared-matrix": "M3"}
+
+QUICK_CASES = [("shared-signal", 256, 32, 4), ("multi-signal", 64, 16, 8), ("shared-matrix", 64, 8, 32)]
+FULL_CASES = QUICK_CASES + [("shared-signal", 512, 64, 8), ("multi-signal", 128, 32, 8),
+                            ("shared-matrix", 256, 32, 16)]
+LARGE_CASES = [("shared-signal", 100_000, 32, 4)]  # no peer: the explicit system would be ~10^11 entries
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--trials", type=int, default=None,
+                        help="--paper: trials per cell (default 5 for P1, 10 for P2; --quick: 2)")
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def cn(rng, *shape):
+    """i.i.d. CN(0, 1) entries."""
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+
+
+def make_problem(model, m, n, p, rng, snr_db=None, subspace=None):
+    """The note's data (section 3.3): CN(0,1) A and x, |d_i| ~ U[0.5, 1.5] with
+    random phases, noise of std rms(Y0) 10^(-SNR/20). With ``subspace=k``,
+    s = 1/d = B h for a CN(0,1) basis B of k columns.
+
+    Returns dict(y, A, d, x, s, B, h, z) with z = (s or h; x) the true null vector.
+    """
+    A = cn(rng, m, n) if model == "shared-matrix" else cn(rng, p, m, n)
+    x = cn(rng, n) if model == "shared-signal" else cn(rng, p, n)
+    B = h = None
+    if subspace:
+        B, h = cn(rng, m, subspace), cn(rng, subspace)
+        s = B @ h
+        d = 1.0 / s
+    else:
+        d = rng.uniform(0.5, 1.5, m) * np.exp(2j * np.pi * rng.random(m))
+        s = 1.0 / d
+    if model == "shared-signal":
+        y = d * np.einsum("lij,j->li", A, x)
+    elif model == "multi-signal":
+        y = d * np.einsum("lij,lj->li", A, x)
+    else:
+        y = d * (x @ A.T)
+    if snr_db is not None:
+        sigma = np.sqrt(np.mean(np.abs(y) ** 2)) * 10 ** (-snr_db / 20)
+        y = y + sigma * cn(rng, *y.shape)
+    z = np.concatenate([s if B is None else h, x.ravel()])
+    return dict(y=y, A=A, d=d, x=x, s=s, B=B, h=h, z=z)
+
+
+def dense_system(model, y, A, B=None):
+    """The explicit A_0 (p m x (K + n_x)): block row l is [diag(y_l) B, -A_l at x_l's columns]."""
+    p, m = y.shape
+    n = A.shape[-1]
+    K = m if B is None else B.shape[1]
+    nx = n if model == "shared-signal" else p * n
+    M = np.zeros((p * m, K + nx), dtype=complex)
+    for l in range(p):
+        Al = A if model == "shared-matrix" else A[l]
+        M[l * m:(l + 1) * m, :K] = np.diag(y[l]) if B is None else y[l][:, None] * B
+        xo = K if model == "shared-signal" else K + l * n
+        M[l * m:(l + 1) * m, xo:xo + n] = -Al
+    return M
+
+
+def numpy_lstsq(M, w, c=1.0):
+    """Peer: numpy.linalg.lstsq on the explicit [A_0; w^*] z = (0; c), M = A_0."""
+    Aw = np.vstack([M, w.conj()[None, :]])
+    b = np.zeros(Aw.shape[0], dtype=complex)
+    b[-1] = c
+    return np.linalg.lstsq(Aw, b, rcond=None)
+
+
+def numpy_svd(M):
+    """Peer: numpy.linalg.svd of the explicit A_0 = M; returns (smallest right vector, singular values).
+
+    full_matrices=True when A_0 is wide (a thin SVD would miss the null vector).
+    """
+    _, S, Vh = np.linalg.svd(M, full_matrices=M.shape[0] < M.shape[1])
+    if M.shape[0] < M.shape[1]:
+        S = np.concatenate([S, np.zeros(M.shape[1] - M.shape[0])])
+    return Vh[-1].conj(), S
+
+
+def _split(z, model, m, n, p):
+    return z[:m], (z[m:] if model == "shared-signal" else z[m:].reshape(p, n))
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def _timing(args) -> list[Row]:
+    rows = []
+    cases = QUICK_CASES if args.quick else FULL_CASES
+    for model, m, n, p in cases:
+        prob = make_problem(model, m, n, p, np.random.default_rng(0), snr_db=40)
+        y, A, d = prob["y"], prob["A"], prob["d"]
+        tag = f"{_SHORT[model]} m={m} n={n} p={p}"
+        fast = lambda: selfcal.solve(y, A, model, "lstsq", gap=False)  # noqa: E731
+        sec, res = best_time(fast, repeat=args.repeat)
+        rows.append(Row(f"{tag} lstsq", "fastls.selfcal lstsq", sec, selfcal.align(res.d, d)[1],
+                        baseline=True))
+        w = res.w
+        M = dense_system(model, y, A)  # the peers get the explicit system for free
+        sec, out = best_time(lambda: numpy_lstsq(M, w), repeat=args.repeat)
+        rows.append(Row(f"{tag} lstsq", "numpy.linalg.lstsq (explicit)", sec,
+                        selfcal.align(1 / _split(out[0], model, m, n, p)[0], d)[1]))
+        sec, res = best_time(lambda: selfcal.solve(y, A, model, "spectral"), repeat=args.repeat)
+        rows.append(Row(f"{tag} spectral", "fastls.selfcal spectral", sec,
+                        selfcal.align(res.d, d)[1], baseline=True))
+        sec, out = best_time(lambda: numpy_svd(M), repeat=args.repeat)
+        rows.append(Row(f"{tag} spectral", "numpy.linalg.svd (explicit)", sec,
+                        selfcal.align(1 / _split(out[0], model, m, n, p)[0], d)[1]))
+    if not args.quick:
+        for model, m, n, p in LARGE_CASES:
+            prob = make_problem(model, m, n, p, np.random.default_rng(0), snr_db=40)
+            tag = f"{_SHORT[model]} m={m} n={n} p={p}"
+            for method in ("lstsq", "spectral"):
+                sec, res = best_time(lambda: selfcal.solve(prob["y"], prob["A"], model, method),
+                                     repeat=1)
+                rows.append(Row(f"{tag} {method}", f"fastls.selfcal {method} (no peer)", sec,
+                                selfcal.align(res.d, prob["d"])[1], baseline=True))
+    return rows
+
+
+# ----------------------------------------------------------------------------- paper protocols
+
+
+def success_rate(model, m, n, p, method, trials, rng, tol=1e-6):
+    """P1: fraction of noiseless trials with aligned rel. error of z below tol."""
+    wins = 0
+    for _ in range(trials):
+        prob = make_problem(model, m, n, p, rng)
+        try:
+            with np.errstate(all="ignore"):
+                import warnings
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = selfcal.solve(prob["y"], prob["A"], model, method, gap=False)
+            z = np.concatenate([res.s, res.x.ravel()])
+            wins += selfcal.align(z, prob["z"])[1] < tol
+        except LinAlgError:
+            pass
+    return wins / trials
+
+
+P1_GRIDS = {
+    "shared-signal": dict(m=32, n=[8, 16, 32, 64, 96], p=list(range(1, 7))),
+    "multi-signal": dict(m=20, n=[10, 15, 19], p=list(range(1, 25))),
+    "shared-matrix": dict(m=20, n=[10, 15, 19], p=list(range(1, 25))),
+}
+P2_ROWS = [  # (model, m, n, p, method, the note's medians at 20/40/60/80 dB)
+    ("shared-signal", 64, 16, 4, "spectral", (8.0e-2, 7.5e-3, 7.7e-4, 7.8e-5)),
+    ("shared-signal", 64, 64, 4, "spectral", (9.4e-2, 8.5e-3, 9.1e-4, 8.6e-5)),
+    ("shared-signal", 32, 128, 8, "spectral", (1.3e-1, 1.3e-2, 1.2e-3, 1.2e-4)),
+    ("multi-signal", 64, 16, 8, "lstsq", (1.0e-1, 7.0e-3, 6.9e-4, 6.9e-5)),
+    ("shared-matrix", 64, 8, 64, "lstsq", (7.6e-2, 4.4e-3, 4.3e-4, 4.3e-5)),
+    ("shared-matrix", 64, 8, 8, "lstsq", (9.7e-2, 5.4e-3, 5.6e-4, 5.7e-5)),
+]
+P2_SNRS = (20, 40, 60, 80)
+
+
+def _paper(args) -> list[Row]:
+    rows = []
+    trials = args.trials or (2 if args.quick else 5)
+    rng = np.random.default_rng(2018)
+    grids = {}
+    for model, g in P1_GRIDS.items():
+        ps = g["p"][:8] if args.quick else g["p"]
+        rate = np.zeros((len(g["n"]), len(ps)))
+        mism = 0
+        t0 = time.perf_counter()
+        for i, n in enumerate(g["n"]):
+            for j, p in enumerate(ps):
+                rate[i, j] = success_rate(model, g["m"], n, p, "spectral", trials, rng)
+                mism += rate[i, j] != float(selfcal.identifiable(model, g["m"], n, p))
+        grids[model] = (g["m"], g["n"], ps, rate)
+        print(f"P1 {_SHORT[model]} m={g['m']}: success rate (rows n={g['n']}, cols p={ps[0]}..{ps[-1]}),"
+              f" {trials} trials/cell, spectral; cells disagreeing with the counting condition: {mism}")
+        for n, r in zip(g["n"], rate):
+            print(f"   n={n:>3}: " + " ".join(f"{v:.1f}" for v in r))
+        rows.append(Row(f"P1 {_SHORT[model]} phase transition", "cells != counting rule",
+                        time.perf_counter() - t0, float(mism), baseline=True))
+    p2_trials = args.trials or (3 if args.quick else 10)
+    p2 = []
+    print(f"P2: median aligned rel. error of z over {p2_trials} trials (note's value in brackets)")
+    for model, m, n, p, method, ref in P2_ROWS:
+        t0 = time.perf_counter()
+        med = []
+        for snr in P2_SNRS:
+            errs = []
+            for _ in range(p2_trials):
+                prob = make_problem(model, m, n, p, rng, snr_db=snr)
+                res = selfcal.solve(prob["y"], prob["A"], model, method, gap=False)
+                errs.append(selfcal.align(np.concatenate([res.s, res.x.ravel()]), prob["z"])[1])
+            med.append(float(np.median(errs)))
+        p2.append((model, m, n, p, method, med, ref))
+        cells = " ".join(f"{e:.1e} [{r:.1e}]" for e, r in zip(med, ref))
+        print(f"   {_SHORT[model]} m={m} n={n} p={p} {method}: {cells}")
+        worst = max(max(e / r, r / e) for e, r in zip(med, ref))
+        rows.append(Row(f"P2 {_SHORT[model]} m={m} n={n} p={p} {method}", "max ratio to note",
+                        time.perf_counter() - t0, worst, baseline=True))
+    if args.plot:
+        _plot(args.plot, grids, p2)
+    return rows
+
+
+def _plot(outdir, grids, p2):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    os.makedirs(outdir, exist_ok=True)
+    for model, (m, ns, ps, rate) in grids.items():
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        ax.imshow(rate, origin="lower", aspect="auto", cmap="gray", vmin=0, vmax=1,
+                  extent=(ps[0] - 0.5, ps[-1] + 0.5, -0.5, len(ns) - 0.5))
+        ax.set_yticks(range(len(ns)), [str(n) for n in ns])
+        pp = np.linspace(ps[0] - 0.5, ps[-1] + 0.5, 400)
+        # the counting boundary: smallest n-index that fails, as a step curve
+        bound = [sum(selfcal.identifiable(model, m, n, max(1, int(np.floor(q + 0.5)))) for n in ns) - 0.5
+                 for q in pp]
+        ax.plot(pp, bound, "r-", lw=1.5, label="counting threshold")
+        ax.set_xlabel("p (snapshots)")
+        ax.set_ylabel("n")
+        ax.set_title(f"{_SHORT[model]} ({model}), m={m}: noiseless success rate (white = 1)")
+        ax.legend(loc="upper left", fontsize=8)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, f"selfcal_P1_{_SHORT[model]}.png"), dpi=120)
+        plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for model, m, n, p, method, med, ref in p2:
+        line, = ax.loglog([10 ** (-s / 20) for s in P2_SNRS], med, "o-",
+                          label=f"{_SHORT[model]} {m}/{n}/{p} {method}")
+        ax.loglog([10 ** (-s / 20) for s in P2_SNRS], ref, "x--", color=line.get_color(), alpha=0.6)
+    ax.set_xlabel("relative noise level 10^(-SNR/20)")
+    ax.set_ylabel("median aligned rel. error of z")
+    ax.set_title("P2: error vs noise (o fastls, x the note)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "selfcal_P2_noise.png"), dpi=120)
+    plt.close(fig)
+    print(f"wrote PNG figures to {outdir}")
+
+
+def run(args) -> list[Row]:
+    return _paper(args) if args.paper else _timing(args)

@@ -1,0 +1,513 @@
+"""Self-calibration of bilinear measurements by linear least squares: ``fastls.selfcal``.
+
+Ling and Strohmer's linearization: sensors with unknown complex gains d see
+``y_l = diag(d) A_l x_l``. With ``s = 1/d`` the data satisfy the *linear*
+homogeneous system ``diag(y_l) s - A_l x_l = 0`` (``A_0 z = 0``, ``z = (s; x)``),
+so (d, x) is found, up to the unavoidable complex scalar (d/a, a x), either by
+
+* ``method="lstsq"``: least squares with a linear normalization ``<w, z> = c``,
+  i.e. ``numpy.linalg.lstsq([A_0; w^*], (0, ..., 0, c))``, or
+* ``method="spectral"``: the right singular vector of ``A_0`` for its smallest
+  singular value.
+
+Three models (``y`` has shape (p, m): p snapshots of m sensors):
+
+====================  =======================  ===========================
+model                 data                     A
+====================  =======================  ===========================
+``"shared-signal"``   y_l = D A_l x            (p, m, n)
+``"multi-signal"``    y_l = D A_l x_l          (p, m, n)
+``"shared-matrix"``   y_l = D A x_l            (m, n)
+====================  =======================  ===========================
+
+Dense A goes to the native core (C++/Eigen, complex128, GIL released), which
+eliminates one block of the normal equations and factors only the Schur
+complement (n x n or m x m for model 1, m x m for models 2/3): cost linear in
+p, never the dense (pm x (m+n)) system. ``A`` may instead be a sequence of
+``scipy.sparse.linalg.LinearOperator`` (one per snapshot; one for model 3),
+e.g. FFT-times-mask operators; those are solved matrix-free (LSQR / LOBPCG).
+
+Noiseless data determine (d, x) exactly (up to the scalar) at the counting
+thresholds (see :func:`identifiable`): model 1 needs ``m p >= m + n - 1``,
+models 2/3 need ``p (m - n) >= m - 1``.
+"""
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from fastls import _core
+from fastls._errors import ConvergenceWarning, LinAlgError
+from fastls._result import Result
+from fastls._validation import as_array, check_int, check_option, check_real
+
+__all__ = [
+    "solve",
+    "align",
+    "identifiable",
+    "SelfCalResult",
+    "SelfCalStatus",
+    "DegenerateDataError",
+    "DeadSensorError",
+    "ZeroSnapshotError",
+    "IdentifiabilityWarning",
+    "mask_operators",
+    "blind_deconvolution",
+    "ula_steering",
+    "calibrate_array",
+]
+
+MODELS = {"shared-signal": 1, "multi-signal": 2, "shared-matrix": 3}
+METHODS = ("lstsq", "spectral")
+# sigma_2 <= _GAP_RTOL * ||A_0||_F: the null space is two-dimensional or more to
+# working accuracy (sqrt(eps): the normal equations square the condition number).
+_GAP_RTOL = np.sqrt(np.finfo(float).eps)
+
+
+class SelfCalStatus(IntEnum):
+    """Why :func:`solve` returned what it did."""
+
+    SOLVED = 0          # a unique direction (one singular value well below the rest)
+    ILL_DETERMINED = 1  # the two smallest singular values are both ~0: not identifiable
+    MAX_ITER = 2        # an iterative solver stopped at maxiter before tol
+
+
+_MESSAGES = {
+    SelfCalStatus.SOLVED: "solved",
+    SelfCalStatus.ILL_DETERMINED: (
+        "the two smallest singular values of the system are both ~0: the data do not "
+        "determine (d, x) up to one scalar (too few measurements for the model?)"),
+    SelfCalStatus.MAX_ITER: "iteration limit reached before tol",
+}
+
+
+class DegenerateDataError(LinAlgError):
+    """The data make the linearized system degenerate (see ``sensors``/``snapshots``)."""
+
+    def __init__(self, message, *, sensors=(), snapshots=()):
+        super().__init__(message)
+        self.sensors = tuple(int(i) for i in sensors)
+        self.snapshots = tuple(int(i) for i in snapshots)
+
+
+class DeadSensorError(DegenerateDataError):
+    """Some sensor reads ~0 in every snapshot (d_i = 0): s_i = 1/d_i does not exist."""
+
+
+class ZeroSnapshotError(DegenerateDataError):
+    """Some snapshot y_l is ~0 in every sensor."""
+
+
+class IdentifiabilityWarning(UserWarning):
+    """The answer is not unique up to a scalar (status ILL_DETERMINED)."""
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class SelfCalResult(Result):
+    """Result of :func:`solve`.
+
+    x:               signal estimate, (n,) for "shared-signal", (p, n) otherwise.
+    d, s:            gain estimate d and its inverse s = 1/d, (m,). Dropped dead
+                     sensors have d = 0 and s = inf.
+    h:               subspace coefficients (s = subspace @ h), or None.
+    sigma:           the two smallest singular values of the system A_0 (in the
+                     (h, x) unknowns with a subspace). A large ratio sigma[1] /
+                     sigma[0] means a well-determined answer. None with gap=False.
+    residual_norm:   lstsq: ||[A_0; w^*] z - (0; c)||, numpy.linalg.lstsq's
+                     residual; spectral: ||A_0 z|| / ||z|| (= sigma[0]).
+    system_residual: ||A_0 z|| / ||z|| for either method.
+    w, c:            the normalization <w, z> = c the result is scaled to, w in
+                     the solver's unknowns (s or h; x) (the spectral vector is
+                     rescaled to it too, when w^* z != 0).
+    dead_sensors:    indices dropped with dead_sensors="drop".
+    """
+
+    d: np.ndarray
+    s: np.ndarray
+    h: np.ndarray | None
+    sigma: np.ndarray | None
+    system_residual: float
+    model: str
+    method: str
+    w: np.ndarray
+    c: complex
+    dead_sensors: tuple = ()
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def solve(
+    y,
+    A,
+    model: str,
+    method: str = "lstsq",
+    w=None,
+    subspace=None,
+    *,
+    c=None,
+    gap: bool = True,
+    tol: float | None = None,
+    maxiter: int | None = None,
+    dead_tol: float = 1e-12,
+    dead_sensors: str = "raise",
+    check_finite: bool = True,
+) -> SelfCalResult:
+    """Recover gains d and signals x from y_l = diag(d) A_l x_l (+ noise).
+
+    Parameters
+    ----------
+    y : (p, m) array_like
+        p snapshots of m sensors. Real input is promoted to complex128.
+    A : (p, m, n) array_like, (m, n) for "shared-matrix", or LinearOperators
+        The known sensing matrices. Instead of arrays: a sequence of p
+        ``scipy.sparse.linalg.LinearOperator`` of shape (m, n) (one for
+        "shared-matrix"), solved matrix-free.
+    model : "shared-signal" | "multi-signal" | "shared-matrix"
+    method : "lstsq" | "spectral"
+    w : None, "reference", "mean" or array_like
+        The normalization <w, z> = c. None/"reference": s_r = 1 at the sensor r
+        with the largest energy sum_l |y_{l,r}|^2 (a strong sensor, so the
+        normalization is well conditioned; good for random-phase gains).
+        "mean": sum(s) = c (default c = m; good when gains share a phase).
+        An array of length m acts on s; of length m + n ("shared-signal" only)
+        on (s, x). With a subspace, w still acts on s = subspace @ h.
+    subspace : (m, k) array_like, optional
+        Known basis for the inverse gains: s = 1/d = subspace @ h.
+    c : complex, optional
+        Right-hand side of the normalization (default 1, or m for "mean").
+    gap : bool
+        Also compute the two smallest singular values (method="lstsq" then pays
+        one more factorization). Required to flag ILL_DETERMINED.
+    tol, maxiter :
+        Spectral Ritz-residual tolerance (default 1e-12) and block-Krylov step
+        limit (default 100); for operators, the LSQR / LOBPCG tolerances.
+    dead_tol : float
+        Sensor i is dead when sum_l |y_{l,i}|^2 <= dead_tol * mean over sensors;
+        snapshot l is zero when ||y_l||^2 <= dead_tol * mean over snapshots.
+    dead_sensors : "raise" | "drop"
+        Raise :class:`DeadSensorError`, or solve without them (d_i = 0 there).
+
+    Returns
+    -------
+    SelfCalResult
+
+    Raises
+    ------
+    DeadSensorError, ZeroSnapshotError
+        Degenerate data (the linearization needs every d_i != 0).
+    fastls.LinAlgError
+        method="lstsq" and the normalized system [A_0; w^*] is singular
+        (not identifiable, or w orthogonal to the solution).
+    """
+    model = check_option(model, "model", MODELS)
+    method = check_option(method, "method", METHODS)
+    dead_sensors = check_option(dead_sensors, "dead_sensors", ("raise", "drop"))
+    dead_tol = check_real(dead_tol, "dead_tol", low=0.0)
+    gap = bool(gap)
+    if tol is not None:
+        tol = check_real(tol, "tol", low=0.0, low_open=True)
+    if maxiter is not None:
+        maxiter = check_int(maxiter, "maxiter", low=1)
+    y = as_array(y, "y", ndim=2, dtype=np.complex128, order="C", check_finite=check_finite)
+    p, m = y.shape
+    op = _is_operator_input(A)
+    if op:
+        from fastls._selfcal_operators import check_operators
+        A, n = check_operators(A, model, p, m)
+    else:
+        A, n = _check_dense(A, model, p, m, check_finite)
+    B = None
+    if subspace is not None:
+        B = as_array(subspace, "subspace", ndim=2, dtype=np.complex128, order="C",
+                     check_finite=check_finite)
+        if B.shape[0] != m or B.shape[1] > m:
+            raise ValueError(f"subspace must have shape (m, k) with k <= m = {m}, got {B.shape}")
+
+    energy = _check_degenerate(y, dead_tol)
+    alive = energy > dead_tol * energy.mean()
+    dead = np.flatnonzero(~alive)
+    if dead.size and dead_sensors == "raise":
+        raise DeadSensorError(
+            f"sensor(s) {dead.tolist()[:10]} read ~0 in every snapshot (d_i = 0): the "
+            "linearization needs s_i = 1/d_i; pass dead_sensors='drop' to solve without them",
+            sensors=dead)
+    keep = np.flatnonzero(alive)
+    if dead.size:
+        y = np.ascontiguousarray(y[:, keep])
+        energy = energy[keep]
+        if op:
+            from fastls._selfcal_operators import restrict_rows
+            A = restrict_rows(A, keep)
+        elif model != "shared-matrix":
+            A = np.ascontiguousarray(A[:, keep, :])
+        else:
+            A = np.ascontiguousarray(A[keep])
+        if B is not None:
+            B = np.ascontiguousarray(B[keep])
+
+    wz, c = _normalization(w, c, energy, B, model, n, p, keep, m)
+    code = MODELS[model]
+    if op:
+        from fastls._selfcal_operators import solve_operators
+        z, sigma, resnorm, sys_res, nit, converged = solve_operators(
+            y, A, code, method, wz, c, gap, tol, maxiter)
+    else:
+        z, sigma, resnorm, sys_res, nit, converged = _solve_dense(
+            y, A, B, code, method, wz, c, gap, tol, maxiter)
+
+    # Results with the same normalization for both methods.
+    if method == "spectral":
+        z = _rescale(z, wz, c)
+    status = SelfCalStatus.SOLVED
+    if not converged:
+        status = SelfCalStatus.MAX_ITER
+        warnings.warn(_MESSAGES[status], ConvergenceWarning, stacklevel=2)
+    # Fewer equations than unknowns - 1 leaves a null space of dimension >= 2
+    # (exact, whatever round-off makes of sigma); otherwise trust the measured gap.
+    too_few = y.size < wz.size - 1
+    if too_few or (sigma is not None and sigma[1] <= _GAP_RTOL * _frobenius(y, A, B, code, op)):
+        status = SelfCalStatus.ILL_DETERMINED
+        warnings.warn(_MESSAGES[status], IdentifiabilityWarning, stacklevel=2)
+    return _package(z, y.shape[1], n, p, code, B, keep, m, dict(
+        success=status == SelfCalStatus.SOLVED, status=status, message=_MESSAGES[status],
+        nit=int(nit), residual_norm=float(resnorm), sigma=sigma, system_residual=sys_res,
+        model=model, method=method, w=wz, c=c, dead_sensors=tuple(int(i) for i in dead)))
+
+
+def align(estimate, truth):
+    """Remove the complex scalar ambiguity: the best a * estimate in the least-squares sense.
+
+    Returns ``(a * estimate, ||a * estimate - truth|| / ||truth||)`` with
+    a = <estimate, truth> / <estimate, estimate>. Works on arrays of any shape
+    (d and x are aligned separately; the scalar for d is 1/a of that for x).
+    """
+    est = as_array(estimate, "estimate", dtype=np.complex128, check_finite=False)
+    tru = as_array(truth, "truth", dtype=np.complex128, check_finite=False)
+    if est.shape != tru.shape:
+        raise ValueError(f"estimate and truth must have the same shape, got {est.shape} and {tru.shape}")
+    ee = np.vdot(est, est).real
+    a = np.vdot(est, tru) / ee if ee > 0 else 0.0
+    aligned = a * est
+    norm = np.linalg.norm(tru)
+    err = np.linalg.norm(aligned - tru) / norm if norm > 0 else float(np.linalg.norm(aligned))
+    return aligned, float(err)
+
+
+def identifiable(model: str, m: int, n: int, p: int, k: int | None = None) -> bool:
+    """The counting condition for exact noiseless recovery (generic data).
+
+    Without a subspace it is necessary and sufficient for Gaussian data (the
+    note's section 1.7, re-verified by the tests): "shared-signal": mp >= m + n - 1;
+    "multi-signal"/"shared-matrix": p (m - n) >= m - 1. With a subspace of
+    dimension k, m is replaced by k among the unknowns (necessary condition).
+    """
+    model = check_option(model, "model", MODELS)
+    m, n, p = (check_int(v, name, low=1) for v, name in ((m, "m"), (n, "n"), (p, "p")))
+    unknowns_s = m if k is None else check_int(k, "k", low=1, high=m)
+    unknowns_x = n if model == "shared-signal" else p * n
+    return m * p >= unknowns_s + unknowns_x - 1
+
+
+# ----------------------------------------------------------------------------- internals
+
+
+def _is_operator_input(A) -> bool:
+    sla = sys.modules.get("scipy.sparse.linalg")  # no LinearOperator exists before its import
+    if sla is None or isinstance(A, np.ndarray):
+        return False
+    LinearOperator = sla.LinearOperator
+    if isinstance(A, LinearOperator):
+        return True
+    return (isinstance(A, Sequence) and not isinstance(A, (str, bytes)) and len(A) > 0
+            and all(isinstance(a, LinearOperator) for a in A))
+
+
+def _check_dense(A, model, p, m, check_finite):
+    ndim = 2 if model == "shared-matrix" else 3
+    A = as_array(A, "A", ndim=ndim, dtype=np.complex128, order="C", check_finite=check_finite)
+    want = "(m, n)" if ndim == 2 else "(p, m, n)"
+    lead = (m,) if ndim == 2 else (p, m)
+    if A.shape[:-1] != lead:
+        raise ValueError(f"A must have shape {want} = ({', '.join(map(str, lead))}, n) to match "
+                         f"y of shape {(p, m)}, got {A.shape}")
+    return A, A.shape[-1]
+
+
+def _check_degenerate(y, dead_tol):
+    """Raise on zero snapshots; return the energy sum_l |y_{l,i}|^2 of every sensor."""
+    energy = y.real ** 2 + y.imag ** 2
+    sensor, snap = energy.sum(axis=0), energy.sum(axis=1)
+    if not sensor.any():
+        raise DegenerateDataError("y is zero: nothing to calibrate from")
+    zero_snap = np.flatnonzero(snap <= dead_tol * snap.mean())
+    if zero_snap.size:
+        raise ZeroSnapshotError(
+            f"snapshot(s) {zero_snap.tolist()[:10]} of y are ~0 in every sensor", snapshots=zero_snap)
+    return sensor
+
+
+def _normalization(w, c, energy, B, model, n, p, keep, m_full):
+    """The normalization vector in the solver's unknowns (h or s; x) and c."""
+    m = energy.size
+    nx = n if model == "shared-signal" else p * n
+    if w is None or (isinstance(w, str) and w == "reference"):
+        ws = np.zeros(m, complex)
+        ws[int(np.argmax(energy))] = 1.0
+        c = 1.0 if c is None else c
+        wx = np.zeros(nx, complex)
+    elif isinstance(w, str):
+        check_option(w, "w", ("reference", "mean"))
+        ws = np.ones(m, complex)
+        c = float(m) if c is None else c
+        wx = np.zeros(nx, complex)
+    else:
+        w = as_array(w, "w", ndim=1, dtype=np.complex128)
+        allowed = {m_full} | ({m_full + n} if model == "shared-signal" else set())
+        if w.size not in allowed:
+            raise ValueError(f"w must have length m = {m_full}"
+                             + (f" or m + n = {m_full + n}" if model == "shared-signal" else "")
+                             + f", got {w.size}")
+        ws = w[:m_full][keep]
+        wx = w[m_full:] if w.size > m_full else np.zeros(nx, complex)
+        c = 1.0 if c is None else c
+    if isinstance(c, (bool, np.bool_)) or not np.isscalar(c) or not np.isfinite(c) or c == 0:
+        raise ValueError(f"c must be a finite nonzero number, got {c!r}")
+    if not ws.any() and not wx.any():
+        raise ValueError("w must not be zero")
+    if B is not None:
+        ws = B.conj().T @ ws  # <w_s, B h> = <B^* w_s, h>
+    return np.ascontiguousarray(np.concatenate([ws, wx])), complex(c)
+
+
+def _solve_dense(y, A, B, code, method, wz, c, gap, tol, maxiter):
+    tol = 1e-12 if tol is None else tol
+    maxiter = 100 if maxiter is None else maxiter
+    sigma, nit, converged = None, 0, True
+    if method == "spectral" or gap:
+        zs, s1, s2, nit, converged, _ = _core.selfcal.spectral(code, y, A, B, tol, maxiter)
+        sigma = np.array([s1, s2])
+    if method == "spectral":
+        return zs, sigma, s1, s1, nit, converged
+    try:
+        z, res, cres = _core.selfcal.lstsq(code, y, A, B, wz, c, 1)
+    except LinAlgError as exc:
+        raise LinAlgError(
+            f"the normalized system [A_0; w^*] is singular ({exc}): the data do not determine "
+            "(d, x) up to one scalar, or w is orthogonal to the solution") from None
+    _check_normalization(z, wz)
+    return z, sigma, np.hypot(res, cres), res / np.linalg.norm(z), nit, converged
+
+
+def _check_normalization(z, wz):
+    """Catch a singular [A_0; w^*] that slipped past the native pivot check.
+
+    Then z is huge and nearly orthogonal to w; for a sensible w the cosine of
+    w and z is >~ 1/sqrt(len(z)) (>= 1e-3 for the reference sensor up to 10^6
+    unknowns).
+    """
+    wz_dot = np.vdot(wz, z)
+    if (not np.isfinite(wz_dot)
+            or abs(wz_dot) < 1e-8 * np.linalg.norm(wz) * np.linalg.norm(z)):
+        raise LinAlgError(
+            "the normalized system [A_0; w^*] is singular: w is (nearly) orthogonal to the "
+            "solution, or the data do not determine (d, x) up to one scalar")
+
+
+def _rescale(z, wz, c):
+    """Scale a unit spectral vector to <w, z> = c; if w^* z ~ 0, fix the phase instead."""
+    wz_dot = np.vdot(wz, z)
+    if abs(wz_dot) > 1e-8 * np.linalg.norm(wz) * np.linalg.norm(z):
+        return z * (c / wz_dot)
+    i = int(np.argmax(np.abs(z)))
+    return z * (abs(z[i]) / z[i])
+
+
+def _frobenius(y, A, B, code, op):
+    """||A_0||_F (for operators, the A part estimated by four probes)."""
+    lam = (np.abs(y) ** 2).sum(axis=0)
+    s_part = lam.sum() if B is None else float(lam @ (np.abs(B) ** 2).sum(axis=1))
+    if op:
+        from fastls._selfcal_operators import frobenius_sq
+        a_part = frobenius_sq(A, y.shape[0], code)
+    else:
+        a_part = np.vdot(A, A).real * (y.shape[0] if code == 3 else 1)
+    return float(np.sqrt(s_part + a_part))
+
+
+def _package(z, m, n, p, code, B, keep, m_full, fields):
+    K = m if B is None else B.shape[1]
+    head, x = z[:K], z[K:]
+    x = x.copy() if code == 1 else x.reshape(p, n).copy()
+    h = None
+    if B is None:
+        s_live = head
+    else:
+        h = head.copy()
+        s_live = B @ h
+    s = np.full(m_full, np.inf, dtype=complex)
+    s[keep] = s_live
+    d = np.zeros(m_full, dtype=complex)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d[keep] = 1.0 / s_live
+    return SelfCalResult(x=x, d=d, s=s, h=h, **fields)
+
+
+# ----------------------------------------------------------------------------- applications
+
+
+def mask_operators(masks):
+    """FFT-times-mask operators A_l = F diag(mask_l) (F: unnormalized DFT), never a dense DFT.
+
+    masks : (p, m) array_like (e.g. random +-1 or unimodular). Returns p
+    ``LinearOperator`` of shape (m, m) with O(m log m) matvec and rmatvec.
+    """
+    from fastls._selfcal_operators import fft_mask_operator
+    masks = as_array(masks, "masks", ndim=2, dtype=np.complex128, order="C")
+    return [fft_mask_operator(mk) for mk in masks]
+
+
+def blind_deconvolution(y, masks, method: str = "spectral", **kwargs):
+    """Blind deconvolution with random masks: y_l = f (*) (mask_l * x), circular.
+
+    In the Fourier domain fft(y_l) = diag(fft(f)) F diag(mask_l) x, i.e. model
+    "shared-signal" with d = fft(f) and FFT-based operators. Needs p >= 2 masks
+    (p >= 4 is well conditioned). Returns ``(f, x, result)``; f and x are
+    determined up to f / a, a x.
+    """
+    y = as_array(y, "y", ndim=2, dtype=np.complex128, order="C")
+    masks = as_array(masks, "masks", ndim=2, dtype=np.complex128, order="C")
+    if masks.shape != y.shape:
+        raise ValueError(f"masks must have the shape of y {y.shape}, got {masks.shape}")
+    res = solve(np.fft.fft(y, axis=1), mask_operators(masks), "shared-signal", method, **kwargs)
+    return np.fft.ifft(res.d), res.x, res
+
+
+def ula_steering(m: int, angles_deg, spacing: float = 0.5):
+    """Steering matrix of a uniform linear array: A[k, j] = exp(2 pi i spacing k sin(theta_j)).
+
+    m sensors, spacing in wavelengths (0.5: half-wavelength), angles in degrees.
+    """
+    m = check_int(m, "m", low=1)
+    spacing = check_real(spacing, "spacing", low=0.0, low_open=True)
+    theta = np.deg2rad(as_array(angles_deg, "angles_deg", ndim=1))
+    return np.exp(2j * np.pi * spacing * np.outer(np.arange(m), np.sin(theta)))
+
+
+def calibrate_array(snapshots, angles_deg, spacing: float = 0.5, method: str = "lstsq", **kwargs):
+    """Gains and phases of a uniform linear array from sources at known angles.
+
+    snapshots : (p, m) array of p array snapshots y_l = diag(d) A x_l + noise,
+    with A = ``ula_steering(m, angles_deg, spacing)`` and unknown waveforms x_l
+    (model "shared-matrix"; needs p (m - n) >= m - 1, i.e. p >= 2 for m > 2n).
+    Returns the :class:`SelfCalResult`: ``d`` are the gains (up to one complex
+    scalar), ``x`` the (p, n) source waveforms.
+    """
+    snapshots = as_array(snapshots, "snapshots", ndim=2, dtype=np.complex128, order="C")
+    A = ula_steering(snapshots.shape[1], angles_deg, spacing)
+    return solve(snapshots, A, "shared-matrix", method, **kwargs)
