@@ -1,4 +1,11 @@
 """Shared fixtures and helpers for the test suite."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
 import numpy as np
 import pytest
 
@@ -17,6 +24,29 @@ def svd_matrix(m, n, cond, rng, rank=None):
     if rank is not None:
         s[rank:] = 0.0
     return (U * s) @ V.T
+
+
+def assert_ctrl_c_stops(setup: str, call: str, within: float = 2.0, settle: float = 0.3):
+    """Run `setup` then the long native `call` in a subprocess, send SIGINT and
+    check that KeyboardInterrupt arrives within `within` seconds."""
+    code = "import sys\n" + textwrap.dedent(setup) + textwrap.dedent(f"""
+        print("ready", flush=True)
+        try:
+            {call}
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(0)
+        sys.exit(3)
+        """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(settle)
+    t0 = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "interrupted" in out
+    assert time.perf_counter() - t0 < within
 
 
 @pytest.fixture

@@ -6,11 +6,7 @@ WLS), the closed-form FedProx fixed point, the note's invariant (section
 own random draws (fastls.bench._federated_ref), and the exact mean-square
 recursion (predicted_nmsd) against Monte Carlo.
 """
-import signal
-import subprocess
 import sys
-import textwrap
-import time
 import warnings
 
 import numpy as np
@@ -18,6 +14,7 @@ import pytest
 import scipy.linalg
 
 import fastls
+from conftest import assert_ctrl_c_stops
 import fastls.federated as fed
 from fastls import _core
 from fastls._federated_theory import dense_operators
@@ -313,27 +310,12 @@ def test_link_noise_is_standard_normal_and_schedules_are_uniform():
     "fed.monte_carlo(p, 64, clients_per_round=4, uplink_noise=1e-2, n_iter=100_000)",
 ])
 def test_ctrl_c_stops_the_native_loops(call):
-    code = textwrap.dedent(f"""
-        import sys
+    setup = """
         import fastls.federated as fed
         p = fed.reference_problem(0)
         p._factors()
-        print("ready", flush=True)
-        try:
-            {call}
-        except KeyboardInterrupt:
-            print("interrupted", flush=True)
-            sys.exit(0)
-        sys.exit(3)
-        """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.5)
-    t0 = time.perf_counter()
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0 and "interrupted" in out
-    assert time.perf_counter() - t0 < 5.0
+        """
+    assert_ctrl_c_stops(setup, call, within=5.0, settle=0.5)
 
 
 # ---------------------------------------------------------------- input policy

@@ -1,14 +1,12 @@
 """The shared input/error policy: validation messages, C++ error mapping, Ctrl-C."""
-import signal
-import subprocess
 import sys
-import textwrap
 import time
 
 import numpy as np
 import pytest
 
 import fastls
+from conftest import assert_ctrl_c_stops
 from fastls import _core
 from fastls._validation import (as_array, check_int, check_option, check_random_state,
                                 native_seed)
@@ -116,24 +114,4 @@ def test_spin_returns_when_not_interrupted():
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_stops_native_loop():
     """A subprocess in a 60 s native loop gets SIGINT and exits with KeyboardInterrupt fast."""
-    code = textwrap.dedent(
-        """
-        import sys, time
-        from fastls import _core
-        print("ready", flush=True)
-        try:
-            _core._testing.spin(60.0)
-        except KeyboardInterrupt:
-            print("interrupted", flush=True)
-            sys.exit(0)
-        sys.exit(3)
-        """
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.3)
-    t0 = time.perf_counter()
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=10)
-    assert proc.returncode == 0 and "interrupted" in out
-    assert time.perf_counter() - t0 < 2.0
+    assert_ctrl_c_stops("from fastls import _core", "_core._testing.spin(60.0)")

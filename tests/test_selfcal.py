@@ -10,11 +10,7 @@ lstsq and the spectral vector, 1e-5 for the second singular value (its Ritz
 vector is converged to a 1e-3 residual; the Rayleigh quotient error is
 <= residual^2 / relative gap to the third value, ~1e-6 / gap).
 """
-import os
-import signal
-import subprocess
 import sys
-import textwrap
 import time
 import warnings
 
@@ -25,6 +21,7 @@ from hypothesis import strategies as st
 from scipy.sparse.linalg import aslinearoperator
 
 import fastls
+from conftest import assert_ctrl_c_stops
 from fastls import selfcal
 from fastls.bench.selfcal import cn, dense_system, make_problem, numpy_lstsq, numpy_svd
 
@@ -419,32 +416,14 @@ def test_ula_calibration_thresholds(rng):
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_stops_the_native_solver():
     """The model-2 Schur loop (~7 s here) checks for Ctrl-C once per snapshot, GIL released."""
-    code = textwrap.dedent(
-        """
-        import sys
+    setup = """
         import numpy as np
         from fastls import selfcal
         rng = np.random.default_rng(0)
         A = rng.standard_normal((500, 1500, 10)) + 0j
         y = rng.standard_normal((500, 1500)) + 0j
-        print("ready", flush=True)
-        try:
-            selfcal.solve(y, A, "multi-signal", gap=False)
-        except KeyboardInterrupt:
-            print("interrupted", flush=True)
-            sys.exit(0)
-        sys.exit(3)
         """
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.3)
-    t0 = time.perf_counter()
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0 and "interrupted" in out
-    assert time.perf_counter() - t0 < 2.0
+    assert_ctrl_c_stops(setup, 'selfcal.solve(y, A, "multi-signal", gap=False)')
 
 
 def test_operator_input_drops_dead_sensors_and_rejects_bad_options(rng):

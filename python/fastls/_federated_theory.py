@@ -49,7 +49,6 @@ def _round(algorithm, r, x, one, eta, zeta, a, N, wb, rho, M):
     one: (n,) value of the constant entry; eta, zeta: (K, L, n) link noise;
     a: (K,) scheduling indicators. Mirrors src/federated/simulation.cpp.
     """
-    K = wb.shape[0]
     A = a[:, None, None]
     W = x["w"]
     wbn = wb[:, :, None] * one  # w̆_k times the constant entry
