@@ -10,12 +10,14 @@
 
 #include "fastls/common/error.hpp"
 #include "fastls/sketch/sketch.hpp"
+#include "sketch_result.hpp"
 #include "solve.hpp"
 
 namespace py = pybind11;
 using fastls::cuda::check;
 using fastls::cuda::DeviceBuffer;
 using fastls::cuda::DeviceMatrix;
+using fastls::glue::to_dict;
 
 namespace {
 
@@ -58,19 +60,6 @@ DeviceMatrix upload(const py::array& A, DeviceBuffer& buf) {
     buf = DeviceBuffer(static_cast<std::size_t>(n * d));
     buf.upload(static_cast<const double*>(A.data()), static_cast<std::size_t>(n * d));
     return DeviceMatrix{buf.get(), n, d, row_major};
-}
-
-py::dict to_dict(fastls::sketch::SolveResult&& res) {
-    py::dict out;
-    out["x"] = std::move(res.x);
-    out["residual_norms"] = std::move(res.residual_norms);
-    out["sketched_residual_norms"] = std::move(res.sketched_residual_norms);
-    out["covariance_diag"] = std::move(res.covariance_diag);
-    out["singular_values"] = std::move(res.singular_values);
-    out["rank"] = res.rank;
-    out["istop"] = res.istop;
-    out["nit"] = res.nit;
-    return out;
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "fastls/common/error.hpp"
-#include "fastls/krylov/lsqr.hpp"
 
 namespace fastls::cuda {
 
@@ -102,12 +101,7 @@ sketch::SolveResult solve(const sketch::SolveOptions& opt, const DeviceMatrix& A
         if (opt.precondition) {
             residual(j);
             DeviceVector r0{u.get(), n};
-            const auto res = krylov::lsqr(op, r0, factor.lsqr_options(opt));
-            VectorXd dx;
-            factor.precondition(res.x, dx);
-            out.x.col(j) += dx;
-            out.istop[static_cast<std::size_t>(j)] = res.istop;
-            out.nit[static_cast<std::size_t>(j)] = res.nit;
+            factor.refine(op, r0, opt, out, j);
         }
         residual(j);
         out.residual_norms(j) = op.norm(DeviceVector{u.get(), n});

@@ -6,6 +6,7 @@
 #include "fastls/sketch/random.hpp"
 #include "fastls/sketch/sketch.hpp"
 #include "fastls/sketch/solve.hpp"
+#include "sketch_result.hpp"
 
 namespace fastls::glue {
 namespace {
@@ -83,19 +84,9 @@ void bind_sketch(py::module_& m) {
             opt.tol = tol;
             opt.maxiter = maxiter;
             opt.rcond = rcond;
-            sketch::SolveResult res = visit_matrix(A, "A", [&](const auto& Am) {
+            return to_dict(visit_matrix(A, "A", [&](const auto& Am) {
                 return without_gil([&] { return sketch::solve(opt, Am, B); });
-            });
-            py::dict out;
-            out["x"] = std::move(res.x);
-            out["residual_norms"] = std::move(res.residual_norms);
-            out["sketched_residual_norms"] = std::move(res.sketched_residual_norms);
-            out["covariance_diag"] = std::move(res.covariance_diag);
-            out["singular_values"] = std::move(res.singular_values);
-            out["rank"] = res.rank;
-            out["istop"] = res.istop;
-            out["nit"] = res.nit;
-            return out;
+            }));
         },
         py::arg("A"), py::arg("B").noconvert(), py::arg("kind"), py::arg("rows"), py::arg("seed"),
         py::arg("nnz"), py::arg("precondition"), py::arg("tol"), py::arg("maxiter"),

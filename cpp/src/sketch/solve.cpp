@@ -61,13 +61,6 @@ void SketchedFactor::fill(SolveResult& out) const {
     out.nit.assign(static_cast<std::size_t>(x0_.cols()), 0);
 }
 
-krylov::LsqrOptions SketchedFactor::lsqr_options(const SolveOptions& opt) const {
-    krylov::LsqrOptions lo;
-    lo.atol = lo.btol = opt.tol;
-    lo.maxiter = opt.maxiter;
-    return lo;
-}
-
 namespace {
 
 // A P on host memory, for LSQR.
@@ -105,12 +98,7 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
         const PreconditionedOp<Mat> op{A, factor, {}};
         for (Index j = 0; j < k; ++j) {
             VectorXd r0 = B.col(j) - A * out.x.col(j);
-            const auto res = krylov::lsqr(op, r0, factor.lsqr_options(opt));
-            VectorXd dx;
-            factor.precondition(res.x, dx);
-            out.x.col(j) += dx;
-            out.istop[static_cast<std::size_t>(j)] = res.istop;
-            out.nit[static_cast<std::size_t>(j)] = res.nit;
+            factor.refine(op, r0, opt, out, j);
         }
     }
     out.residual_norms = (B - A * out.x).colwise().norm().transpose();

@@ -47,7 +47,21 @@ public:
     void precondition_t(const Eigen::VectorXd& w, Eigen::VectorXd& out) const;  // out = P^T w
     // Fills x (sketch-and-solve), sketched residuals, covariance, singular values, rank.
     void fill(SolveResult& out) const;
-    krylov::LsqrOptions lsqr_options(const SolveOptions& opt) const;
+
+    // LSQR on A P for column j: u holds b_j - A x_j on entry; x_j += P z.
+    template <class Op>
+    void refine(const Op& op, typename Op::Range& u, const SolveOptions& opt, SolveResult& out,
+                Eigen::Index j) const {
+        krylov::LsqrOptions lo;
+        lo.atol = lo.btol = opt.tol;
+        lo.maxiter = opt.maxiter;
+        const auto res = krylov::lsqr(op, u, lo);
+        Eigen::VectorXd dx;
+        precondition(res.x, dx);
+        out.x.col(j) += dx;
+        out.istop[static_cast<std::size_t>(j)] = res.istop;
+        out.nit[static_cast<std::size_t>(j)] = res.nit;
+    }
 
 private:
     Eigen::MatrixXd R_, dense_, x0_;
