@@ -1,0 +1,169 @@
+#include "fastls/bcd/lasso.hpp"
+
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "fastls/common/error.hpp"
+#include "fastls/common/interrupt.hpp"
+
+namespace fastls::bcd {
+namespace {
+
+double soft(double u, double t) { return u > t ? u - t : (u < -t ? u + t : 0.0); }
+
+// Unscaled problem: P(x) = ||R||^2/2 + lam ||x||_1 with lam = alpha m, R = b - A x.
+template <class Cols>
+class LassoSolver {
+public:
+    LassoSolver(const Cols& A, const VectorXd& b, VectorXd x, const LassoOptions& o)
+        : A_(A), b_(b), x_(std::move(x)), o_(o), m_(A.rows()), n_(A.cols()),
+          lam_(o.alpha * double(A.rows())), norms_(n_) {
+        require(b.size() == m_, "b must have one entry per row of A");
+        require(x_.size() == n_, "x0 must have one entry per column of A");
+        for (Index j = 0; j < n_; ++j) norms_[j] = A_.sqnorm(j);
+        R_ = b_;
+        for (Index j = 0; j < n_; ++j)
+            if (x_[j] != 0.0) A_.axpy(j, -x_[j], R_);
+        p0_ = 0.5 * b_.squaredNorm();
+    }
+
+    LassoOutcome run() {
+        LassoOutcome out;
+        VectorXd c(n_);
+        Index ws_size = o_.ws_start;
+        Index epochs = 0;
+        double gap = 0.0;
+        for (Index t = 0; t < o_.max_outer; ++t) {
+            check_interrupt();
+            A_.matvec_t(R_, c);
+            gap = duality_gap(c.cwiseAbs().maxCoeff(), R_);
+            out.gaps.push_back(gap / p0_);
+            out.n_outer = t;
+            if (gap <= o_.tol * p0_ || p0_ == 0.0) {
+                out.converged = true;
+                break;
+            }
+            if (epochs >= o_.max_epochs) break;
+            // Greedy working set: support first, then features by distance to
+            // the dual constraint (lam - |a_j^T R|) / ||a_j|| (smallest first).
+            Index support = 0;
+            VectorXd priority(n_);
+            for (Index j = 0; j < n_; ++j) {
+                if (x_[j] != 0.0) {
+                    priority[j] = -INFINITY;
+                    ++support;
+                } else {
+                    priority[j] = norms_[j] > 0 ? (lam_ - std::abs(c[j])) / std::sqrt(norms_[j]) : INFINITY;
+                }
+            }
+            ws_size = std::min(n_, std::max({ws_size, 2 * support, o_.ws_start}));
+            Block ws(static_cast<size_t>(n_));
+            std::iota(ws.begin(), ws.end(), Index(0));
+            auto closer = [&](Index a, Index b) { return priority[a] < priority[b] || (priority[a] == priority[b] && a < b); };
+            std::nth_element(ws.begin(), ws.begin() + (ws_size - 1), ws.end(), closer);
+            ws.resize(size_t(ws_size));
+            ws.erase(std::remove_if(ws.begin(), ws.end(), [&](Index j) { return norms_[j] == 0.0; }), ws.end());
+            std::sort(ws.begin(), ws.end());
+            epochs += inner(ws, 0.3 * gap, o_.max_epochs - epochs);
+        }
+        out.n_epochs = epochs;
+        out.x = x_;
+        out.gap = out.gaps.empty() ? 0.0 : out.gaps.back();
+        out.objective = (0.5 * R_.squaredNorm() + lam_ * x_.lpNorm<1>()) / double(m_);
+        return out;
+    }
+
+private:
+    // gap of x against the rescaled-residual dual point theta = R / max(1, cmax / lam)
+    double duality_gap(double cmax, const VectorXd& R) const {
+        const double primal = 0.5 * R.squaredNorm() + lam_ * x_.lpNorm<1>();
+        const double s = std::max(1.0, cmax / lam_);
+        const double dual = b_.dot(R) / s - 0.5 * R.squaredNorm() / (s * s);
+        return std::max(primal - dual, 0.0);
+    }
+
+    double ws_gap(const Block& ws) const {
+        double cmax = 0.0;
+        for (Index j : ws) cmax = std::max(cmax, std::abs(A_.dot(j, R_)));
+        return duality_gap(cmax, R_);
+    }
+
+    // CD epochs on the working set until its gap <= target; returns epochs used.
+    Index inner(const Block& ws, double target, Index budget) {
+        const Index w = Index(ws.size()), K = o_.anderson;
+        MatrixXd hist(w, K + 1);
+        Index stored = 0, e = 0;
+        VectorXd xw(w);
+        for (e = 1; e <= budget; ++e) {
+            for (Index j : ws) {
+                const double old = x_[j];
+                const double v = soft(A_.dot(j, R_) + old * norms_[j], lam_) / norms_[j];
+                if (v != old) {
+                    A_.axpy(j, old - v, R_);
+                    x_[j] = v;
+                }
+            }
+            if (K > 0) {
+                for (Index k = 0; k < w; ++k) xw[k] = x_[ws[size_t(k)]];
+                hist.col(stored++ % (K + 1)) = xw;
+                if (stored == K + 1) {
+                    extrapolate(ws, hist);
+                    stored = 0;
+                }
+            }
+            if (e % 10 == 0) {
+                check_interrupt();
+                if (ws_gap(ws) <= target) break;
+            }
+        }
+        return std::min(e, budget);
+    }
+
+    // Anderson extrapolation of the last K+1 iterates (kept only if it lowers P).
+    void extrapolate(const Block& ws, const MatrixXd& hist) {
+        const Index K = hist.cols() - 1;
+        const MatrixXd U = hist.rightCols(K) - hist.leftCols(K);
+        const MatrixXd UtU = U.transpose() * U;
+        Eigen::LDLT<MatrixXd> ldlt(UtU);
+        if (ldlt.info() != Eigen::Success) return;
+        VectorXd z = ldlt.solve(VectorXd::Ones(K));
+        if (!z.allFinite() || std::abs(z.sum()) < 1e-300) return;
+        z /= z.sum();
+        const VectorXd xe = hist.rightCols(K) * z;
+        VectorXd R = b_;
+        double l1 = 0.0, l1_old = 0.0;
+        for (size_t k = 0; k < ws.size(); ++k) {
+            if (xe[Index(k)] != 0.0) A_.axpy(ws[k], -xe[Index(k)], R);
+            l1 += std::abs(xe[Index(k)]);
+        }
+        for (size_t k = 0; k < ws.size(); ++k) l1_old += std::abs(x_[ws[k]]);
+        const double p_new = 0.5 * R.squaredNorm() + lam_ * l1;
+        const double p_old = 0.5 * R_.squaredNorm() + lam_ * l1_old;
+        if (p_new < p_old) {
+            for (size_t k = 0; k < ws.size(); ++k) x_[ws[k]] = xe[Index(k)];
+            R_ = R;
+        }
+    }
+
+    const Cols& A_;
+    const VectorXd& b_;
+    VectorXd x_;
+    const LassoOptions& o_;
+    Index m_, n_;
+    double lam_;
+    VectorXd norms_, R_;
+    double p0_ = 0.0;
+};
+
+}  // namespace
+
+LassoOutcome lasso(const DenseCols& A, const VectorXd& b, VectorXd x0, const LassoOptions& o) {
+    return LassoSolver<DenseCols>(A, b, std::move(x0), o).run();
+}
+LassoOutcome lasso(const SparseCols& A, const VectorXd& b, VectorXd x0, const LassoOptions& o) {
+    return LassoSolver<SparseCols>(A, b, std::move(x0), o).run();
+}
+
+}  // namespace fastls::bcd
