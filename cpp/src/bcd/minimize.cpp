@@ -403,9 +403,12 @@ private:
                     if (!(slope < 0)) return;
                 }
                 if (f_.quadratic()) break;  // Hessian = bound: the unit step is exact
-                const double f0 = f_.value(), noise = 4e-16 * std::abs(f0);  // round-off in f
+                const double f0 = f_.value();
+                // Predicted decrease below the round-off of f: unit Newton steps are
+                // locally accepted anyway, and comparing f values would only see noise.
+                if (-slope <= 1e-12 * std::max(1.0, std::abs(f0))) break;
                 double t = 1.0;
-                for (int i = 0; i < 60 && f_.value_after(b, t * d) > f0 + 1e-4 * t * slope + noise; ++i) t *= 0.5;
+                for (int i = 0; i < 60 && f_.value_after(b, t * d) > f0 + 1e-4 * t * slope; ++i) t *= 0.5;
                 d *= t;
                 break;
             }
@@ -417,13 +420,21 @@ private:
                 d = y - xb;
                 if (!f_.quadratic()) {  // backtracking on F (Lee, Sun, Saunders)
                     const double F0 = f_.value();
-                    const double decrease = gb.dot(d) + o_.alpha * (l1(y) - l1(xb));
+                    // model decrease g^T d + alpha (|y| - |x|), per coordinate so that the
+                    // L1 change does not cancel catastrophically near the optimum
+                    double decrease = 0.0;
+                    for (Index i = 0; i < d.size(); ++i) {
+                        const bool same = (y[i] > 0 && xb[i] > 0) || (y[i] < 0 && xb[i] < 0);
+                        decrease += same ? (gb[i] + o_.alpha * (xb[i] > 0 ? 1.0 : -1.0)) * d[i]
+                                         : gb[i] * d[i] + o_.alpha * (std::abs(y[i]) - std::abs(xb[i]));
+                    }
                     if (!(decrease < 0)) return;
+                    if (-decrease <= 1e-12 * std::max(1.0, std::abs(F0))) break;  // as for Newton
                     double t = 1.0;
                     for (int i = 0; i < 60; ++i, t *= 0.5) {
                         const VectorXd td = t * d;
-                        if (f_.value_after(b, td) + o_.alpha * (l1(xb + td) - l1(xb)) <=
-                            F0 + 1e-4 * t * decrease + 4e-16 * std::abs(F0)) break;
+                        if (f_.value_after(b, td) + o_.alpha * (l1(xb + td) - l1(xb)) <= F0 + 1e-4 * t * decrease)
+                            break;
                     }
                     d *= t;
                 }
