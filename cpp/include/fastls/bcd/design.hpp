@@ -30,6 +30,14 @@ struct DenseCols {
         out.resize(rows(), Index(cols.size()));
         for (size_t k = 0; k < cols.size(); ++k) out.col(Index(k)) = A.col(cols[k]);
     }
+    // G = A[:, cols]^T A[:, cols] (SYRK on the gathered columns)
+    void gram(const Block& cols, MatrixXd& G) const {
+        MatrixXd As;
+        gather(cols, As);
+        G.setZero(As.cols(), As.cols());
+        G.selfadjointView<Eigen::Lower>().rankUpdate(As.transpose());
+        G.triangularView<Eigen::StrictlyUpper>() = G.transpose();
+    }
 };
 
 struct SparseCols {
@@ -63,6 +71,14 @@ struct SparseCols {
         for (Index j = 0; j < cols(); ++j) out[j] = dot(j, v);
     }
     void matmat_t(const MatrixXd& V, MatrixXd& out) const { out.noalias() = A.transpose() * V; }
+    void gram(const Block& cols, MatrixXd& G) const {
+        Eigen::SparseMatrix<double> S(rows(), Index(cols.size()));
+        std::vector<Eigen::Triplet<double>> t;
+        for (size_t k = 0; k < cols.size(); ++k)
+            for (CscMap::InnerIterator it(A, cols[k]); it; ++it) t.emplace_back(it.row(), Index(k), it.value());
+        S.setFromTriplets(t.begin(), t.end());
+        G = MatrixXd(Eigen::SparseMatrix<double>(S.transpose() * S));
+    }
     void gather(const Block& cols, MatrixXd& out) const {
         out.setZero(rows(), Index(cols.size()));
         for (size_t k = 0; k < cols.size(); ++k) {
