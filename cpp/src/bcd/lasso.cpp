@@ -46,17 +46,16 @@ public:
                 break;
             }
             if (epochs >= o_.max_epochs) break;
-            // Support unchanged since the last outer iteration: one prox-Newton
-            // step on it (exact for the Lasso: the L1 term is linear on the
-            // sign pattern) usually terminates (note section 5).
-            Block support_now;
+            // Prox-Newton step on the support (exact for the Lasso on a fixed sign
+            // pattern; note section 5): once the support is nearly stable and the
+            // inner solves get long, one Gram solve replaces many CD epochs.
+            Block S;
             for (Index j = 0; j < n_; ++j)
-                if (x_[j] != 0.0) support_now.push_back(j);
-            if (!support_now.empty() && support_now == last_support_ && support_now != polished_) {
-                polished_ = support_now;
-                if (newton_on_support(support_now)) continue;
-            }
-            last_support_ = support_now;
+                if (x_[j] != 0.0) S.push_back(j);
+            const double gram_epochs = double(S.size()) * double(S.size()) / (40.0 * double(std::max<Index>(ws_size, 1)));
+            if (!S.empty() && gap <= 0.1 * p0_ && gram_epochs <= 0.5 * double(last_inner_) &&
+                newton_on_support(S))
+                continue;
             // Greedy working set: support first, then features by distance to
             // the dual constraint (lam - |a_j^T R|) / ||a_j|| (smallest first).
             Index support = 0;
@@ -77,7 +76,8 @@ public:
             ws.resize(size_t(ws_size));
             ws.erase(std::remove_if(ws.begin(), ws.end(), [&](Index j) { return norms_[j] == 0.0; }), ws.end());
             std::sort(ws.begin(), ws.end());
-            epochs += inner(ws, 0.3 * gap, o_.max_epochs - epochs);
+            last_inner_ = inner(ws, 0.3 * gap, o_.max_epochs - epochs);
+            epochs += last_inner_;
         }
         out.n_epochs = epochs;
         out.x = x_;
@@ -95,32 +95,41 @@ private:
         return std::max(primal - dual, 0.0);
     }
 
-    // Solves the Lasso restricted to S with the signs of x_S fixed:
-    // A_S^T A_S z = A_S^T b - lam sign(x_S); keeps z if the signs agree and P drops.
+    // Newton direction on S with the signs of x_S fixed, z = (A_S^T A_S)^-1
+    // (A_S^T b - lam sign(x_S)); steps to z, or up to the first sign change
+    // (P is convex along the segment and smooth before that point). Returns
+    // true when the full step was taken.
     bool newton_on_support(const Block& S) {
         const Index s = Index(S.size());
         if (s > std::min<Index>(m_, 3000)) return false;  // Gram too costly / singular
         MatrixXd G;
         A_.gram(S, G);
-        VectorXd rhs(s), z;
-        for (Index k = 0; k < s; ++k)
-            rhs[k] = A_.dot(S[size_t(k)], b_) - lam_ * (x_[S[size_t(k)]] > 0 ? 1.0 : -1.0);
+        VectorXd rhs(s), xs(s);
+        for (Index k = 0; k < s; ++k) {
+            xs[k] = x_[S[size_t(k)]];
+            rhs[k] = A_.dot(S[size_t(k)], b_) - lam_ * (xs[k] > 0 ? 1.0 : -1.0);
+        }
         Eigen::LLT<MatrixXd> llt(G);
         if (llt.info() != Eigen::Success) return false;
-        z = llt.solve(rhs);
+        const VectorXd z = llt.solve(rhs);
+        if (!z.allFinite()) return false;
+        double t = 1.0;
+        Index hit = -1;
         for (Index k = 0; k < s; ++k)
-            if (!(z[k] * x_[S[size_t(k)]] > 0)) return false;
-        VectorXd R = b_;
-        double l1_new = 0.0, l1_old = 0.0;
-        for (Index k = 0; k < s; ++k) {
-            A_.axpy(S[size_t(k)], -z[k], R);
-            l1_new += std::abs(z[k]);
-            l1_old += std::abs(x_[S[size_t(k)]]);
-        }
-        if (!(0.5 * R.squaredNorm() + lam_ * l1_new < 0.5 * R_.squaredNorm() + lam_ * l1_old)) return false;
-        for (Index k = 0; k < s; ++k) x_[S[size_t(k)]] = z[k];
+            if (!(z[k] * xs[k] > 0)) {
+                const double tk = xs[k] / (xs[k] - z[k]);
+                if (tk < t) { t = tk; hit = k; }
+            }
+        VectorXd xn = xs + t * (z - xs);
+        if (hit >= 0) xn[hit] = 0.0;
+        VectorXd R = R_;
+        for (Index k = 0; k < s; ++k)
+            if (xn[k] != xs[k]) A_.axpy(S[size_t(k)], xs[k] - xn[k], R);
+        if (!(0.5 * R.squaredNorm() + lam_ * xn.lpNorm<1>() < 0.5 * R_.squaredNorm() + lam_ * xs.lpNorm<1>()))
+            return false;
+        for (Index k = 0; k < s; ++k) x_[S[size_t(k)]] = xn[k];
         R_ = R;
-        return true;
+        return hit < 0;
     }
 
     // CD epochs on the working set until its gap <= target; returns epochs used.
@@ -129,9 +138,14 @@ private:
         MatrixXd hist(w, K + 1);
         Index stored = 0, e = 0;
         VectorXd xw(w);
+        Block active;
         for (e = 1; e <= budget; ++e) {
+            // Sweeps alternate one pass over the whole working set with passes over
+            // its non-zeros only (glmnet's active-set cycling): zeros rarely move.
+            const bool full = (e - 1) % 4 == 0;
+            if (full) active.clear();
             double cmax = 0.0;  // correlations seen during the epoch: a free, approximate gap
-            for (Index j : ws) {
+            for (Index j : full ? ws : active) {
                 const double old = x_[j];
                 const double corr = A_.dot(j, R_);
                 cmax = std::max(cmax, std::abs(corr));
@@ -140,6 +154,7 @@ private:
                     A_.axpy(j, old - v, R_);
                     x_[j] = v;
                 }
+                if (full && v != 0.0) active.push_back(j);
             }
             if (K > 0) {
                 for (Index k = 0; k < w; ++k) xw[k] = x_[ws[size_t(k)]];
@@ -151,7 +166,7 @@ private:
             }
             // The outer loop certifies the gap exactly; here the epoch's own
             // correlations stand in for A_W^T R, saving a pass over A_W.
-            if (duality_gap(cmax, R_) <= target) break;
+            if (full && duality_gap(cmax, R_) <= target) break;
             if (e % 10 == 0) check_interrupt();
         }
         return std::min(e, budget);
@@ -191,7 +206,7 @@ private:
     double lam_;
     VectorXd norms_, R_;
     double p0_ = 0.0;
-    Block last_support_, polished_;
+    Index last_inner_ = 0;
 };
 
 }  // namespace
