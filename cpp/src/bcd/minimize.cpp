@@ -94,8 +94,7 @@ public:
                 "message passing needs a sparse quadratic problem (label propagation)");
         require(!o.forest_blocks || o.graph, "forest blocks need a graph");
         L_ = f.lipschitz();
-        if (o.rule == Rule::GSL && o.blocks.empty() && !o.forest_blocks) G_ = f.gershgorin();
-        if (o.rule == Rule::GSL && o.forest_blocks) G_ = f.gershgorin();
+        if (o.rule == Rule::GSL && o.blocks.empty()) G_ = f.gershgorin();  // VB "GSL" = Gershgorin GSD
         Lmax_ = L_.maxCoeff();
         info_.resize(o.blocks.size());
         if (!o.blocks.empty() && (o.rule == Rule::GSq || o.rule == Rule::GSr)) {
@@ -151,7 +150,7 @@ private:
         bool ready = false;
         double L = 0.0;
         VectorXd D;   // within-block Gershgorin diagonal bound
-        MatrixXd H;   // bound H_b (blocks up to 2000 variables)
+        MatrixXd H;   // bound H_b (not kept for graph blocks over 300 variables)
     };
 
     double objective() const { return f_.value() + o_.alpha * l1(f_.x()); }
@@ -171,13 +170,7 @@ private:
         BlockInfo& bi = info_[k];
         if (bi.ready) return bi;
         const Block& b = o_.blocks[k];
-        if (b.size() <= 2000 && !(o_.update == Update::MessagePassing && o_.rule != Rule::GSQ &&
-                                  o_.rule != Rule::GSD && o_.rule != Rule::GSL &&
-                                  o_.rule != Rule::Lipschitz)) {
-            bi.H = f_.bound_block(b);
-            bi.L = lambda_max(bi.H);
-            bi.D = bi.H.cwiseAbs().rowwise().sum();
-        } else if (o_.graph) {  // huge graph blocks: Gershgorin bounds from the sparse rows
+        if (o_.graph && b.size() > 300) {  // big graph blocks: Gershgorin bounds from sparse rows
             bi.D.resize(Index(b.size()));
             std::vector<char> in(size_t(n_), 0);
             for (Index v : b) in[size_t(v)] = 1;
@@ -358,7 +351,7 @@ private:
             }
         }
         if (r == Rule::GSQ) {
-            require(bi->H.size() > 0, "rule 'gsq' needs blocks of at most 2000 variables");
+            require(bi->H.size() > 0, "rule 'gsq' needs graph blocks of at most 300 variables");
             s = sb.dot(solve_psd(bi->H, sb));
         }
         return s;
