@@ -122,3 +122,12 @@ def test_greedy_lasso_estimator_matches_sklearn(rng):
     sparse_fit = bcd.GreedyLasso(alpha=0.05, fit_intercept=False, tol=1e-12).fit(sp.csc_matrix(A), b)
     dense_fit = bcd.GreedyLasso(alpha=0.05, fit_intercept=False, tol=1e-12).fit(A, b)
     np.testing.assert_allclose(sparse_fit.coef_, dense_fit.coef_, atol=1e-6)
+
+
+def test_greedy_lasso_passes_sklearn_estimator_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(bcd.GreedyLasso(), on_fail=None)
+    failed = [r["check_name"] for r in results if r["status"] == "failed"]
+    assert not failed

@@ -280,10 +280,9 @@ class GreedyLasso(*_BASES):
         self.warm_start = warm_start
 
     def fit(self, X, y):
-        X = _design(X, "X")
-        y = as_array(y, "y", ndim=1)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y must have one entry per row of X ({X.shape[0]}), got {y.shape[0]}")
+        from sklearn.utils.validation import validate_data
+        X, y = validate_data(self, X, y, accept_sparse="csc", dtype=np.float64, order="F",
+                             y_numeric=True)
         x_mean, y_mean = np.zeros(X.shape[1]), 0.0
         if self.fit_intercept:
             if sp.issparse(X):
@@ -301,14 +300,10 @@ class GreedyLasso(*_BASES):
         self.intercept_ = y_mean - float(x_mean @ res.x) if self.fit_intercept else 0.0
         self.n_iter_ = res.nit
         self.dual_gap_ = res.gap
-        self.n_features_in_ = X.shape[1]
         return self
 
     def predict(self, X):
-        if not hasattr(self, "coef_"):
-            raise AttributeError("GreedyLasso is not fitted yet; call fit first")
-        X = X if sp.issparse(X) else as_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but GreedyLasso was fitted with "
-                             f"{self.n_features_in_}")
+        from sklearn.utils.validation import check_is_fitted, validate_data
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=True, reset=False)
         return np.asarray(X @ self.coef_).ravel() + self.intercept_
