@@ -123,8 +123,8 @@ void bind_bcd(py::module_& m) {
     m.def(
         "lasso",
         [](const py::object& A, const Eigen::VectorXd& b, Eigen::VectorXd x0, double alpha, double tol,
-           Index max_outer, Index max_epochs, Index ws_start, Index anderson) -> py::tuple {
-            LassoOptions o{alpha, tol, max_outer, max_epochs, ws_start, anderson};
+           Index max_outer, Index max_epochs, Index ws_start, Index anderson, bool intercept) -> py::tuple {
+            LassoOptions o{alpha, tol, max_outer, max_epochs, ws_start, anderson, intercept};
             LassoOutcome out;
             if (py::isinstance<py::tuple>(A)) {
                 SparseCols S{csc_view(A.cast<py::tuple>())};
@@ -136,12 +136,12 @@ void bind_bcd(py::module_& m) {
                 DenseCols D{Eigen::Map<const MatrixXd>(static_cast<const double*>(arr.data()), arr.shape(0), arr.shape(1))};
                 out = without_gil([&] { return fastls::bcd::lasso(D, b, std::move(x0), o); });
             }
-            return py::make_tuple(std::move(out.x), out.gap, out.objective, out.n_outer, out.n_epochs,
-                                  out.converged, py::array(py::cast(out.gaps)));
+            return py::make_tuple(std::move(out.x), out.intercept, out.gap, out.objective, out.n_outer,
+                                  out.n_epochs, out.converged, py::array(py::cast(out.gaps)));
         },
         py::arg("A"), py::arg("b"), py::arg("x0"), py::arg("alpha"), py::arg("tol"), py::arg("max_outer"),
-        py::arg("max_epochs"), py::arg("ws_start"), py::arg("anderson"),
-        "Working-set Lasso. Returns (x, rel_gap, objective, n_outer, n_epochs, converged, gaps).");
+        py::arg("max_epochs"), py::arg("ws_start"), py::arg("anderson"), py::arg("intercept"),
+        "Working-set Lasso. Returns (x, intercept, rel_gap, objective, n_outer, n_epochs, converged, gaps).");
 
     m.def("forest_solve",
           [](const py::tuple& M, const IntArray& block, const Eigen::VectorXd& rhs) {

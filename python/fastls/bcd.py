@@ -197,29 +197,33 @@ class LassoStatus(IntEnum):
 class LassoResult(Result):
     """Result of :func:`lasso`.
 
-    gap:        duality gap / P(0) at the end (P(0) = ||b||^2 / (2 m)).
+    intercept:  the fitted intercept c (0.0 unless fit_intercept=True).
+    gap:        duality gap / P(0) at the end (P(0) = ||b - c0||^2 / (2 m), with
+                c0 = mean(b) when fitting an intercept, else 0).
     objective:  1/(2m) ||b - A x||^2 + alpha ||x||_1.
     n_epochs:   inner coordinate-descent epochs (over working sets) in total.
     gaps:       relative gap at each outer iteration.
     nit:        outer (working-set) iterations.
     """
 
+    intercept: float
     gap: float
     objective: float
     n_epochs: int
     gaps: np.ndarray
 
 
-def lasso(A, b, alpha, *, tol=1e-6, max_iter=100, max_epochs=50_000, x0=None,
-          ws_start=10, anderson=5) -> LassoResult:
-    """Lasso: min_x 1/(2m) ||b - A x||^2 + alpha ||x||_1 (scikit-learn's objective).
+def lasso(A, b, alpha, *, fit_intercept=False, tol=1e-6, max_iter=100, max_epochs=50_000,
+          x0=None, ws_start=10, anderson=5) -> LassoResult:
+    """Lasso: min_x 1/(2m) ||b - A x - c||^2 + alpha ||x||_1 (scikit-learn's objective).
 
     Greedy working sets (support + features nearest to violating the dual
     constraint, doubling with the support) and cyclic CD with Anderson
     extrapolation inside, until the duality gap is <= tol * P(0), P(0) =
     ||b||^2/(2m). A: dense (F order read without copying; C order is copied
-    once) or scipy.sparse (CSC read without copying). No intercept: center A
-    and b first, or use GreedyLasso(fit_intercept=True).
+    once) or scipy.sparse (CSC read without copying). fit_intercept adds the
+    unpenalised intercept c (c = 0 otherwise), solved exactly by keeping the
+    residual centred: neither A nor b is copied or centred.
     """
     A = _design(A)
     b = np.ascontiguousarray(as_array(b, "b", ndim=1))
@@ -238,9 +242,11 @@ def lasso(A, b, alpha, *, tol=1e-6, max_iter=100, max_epochs=50_000, x0=None,
         x0 = as_array(x0, "x0", ndim=1)
         if x0.shape[0] != n:
             raise ValueError(f"x0 must have one entry per column of A ({n}), got {x0.shape[0]}")
-    x, gap, obj, n_outer, n_epochs, converged, gaps = _core.bcd.lasso(
+    if not isinstance(fit_intercept, (bool, np.bool_)):
+        raise TypeError(f"fit_intercept must be a bool, got {type(fit_intercept).__name__}")
+    x, intercept, gap, obj, n_outer, n_epochs, converged, gaps = _core.bcd.lasso(
         _native(A), b, np.array(x0, dtype=np.float64), alpha, tol, max_iter, max_epochs,
-        ws_start, anderson)
+        ws_start, anderson, bool(fit_intercept))
     status = LassoStatus.CONVERGED if converged else LassoStatus.MAX_ITER
     if not converged:
         warnings.warn(f"bcd.lasso: relative duality gap {gap:.3g} > tol={tol:g} after "
@@ -249,7 +255,8 @@ def lasso(A, b, alpha, *, tol=1e-6, max_iter=100, max_epochs=50_000, x0=None,
     return LassoResult(
         x=x, success=bool(converged), status=status,
         message="relative duality gap <= tol" if converged else "iteration budget exhausted",
-        nit=int(n_outer), residual_norm=float(np.linalg.norm(b - A @ x)), gap=float(gap),
+        nit=int(n_outer), residual_norm=float(np.linalg.norm(b - A @ x - intercept)),
+        intercept=float(intercept), gap=float(gap),
         objective=float(obj), n_epochs=int(n_epochs), gaps=gaps)
 
 
@@ -264,8 +271,9 @@ class GreedyLasso(*_BASES):
     """scikit-learn estimator for the Lasso, solved by :func:`fastls.bcd.lasso`.
 
     Same objective and ``alpha`` as ``sklearn.linear_model.Lasso``; ``tol`` is
-    the relative duality gap (gap / P(0)). fit_intercept centers X and y
-    (dense X; sparse X needs fit_intercept=False). Attributes after fit:
+    the relative duality gap (gap / P(0)). fit_intercept works for dense and
+    sparse X alike without centring X (the kernel keeps the residual centred).
+    Attributes after fit:
     coef_, intercept_, n_iter_ (outer iterations), dual_gap_ (relative),
     n_features_in_.
     """
@@ -279,25 +287,22 @@ class GreedyLasso(*_BASES):
         self.max_epochs = max_epochs
         self.warm_start = warm_start
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     def fit(self, X, y):
         from sklearn.utils.validation import validate_data
         X, y = validate_data(self, X, y, accept_sparse="csc", dtype=np.float64, order="F",
                              y_numeric=True)
-        x_mean, y_mean = np.zeros(X.shape[1]), 0.0
-        if self.fit_intercept:
-            if sp.issparse(X):
-                raise ValueError("fit_intercept=True needs dense X; center the data or pass "
-                                 "fit_intercept=False with sparse X")
-            x_mean, y_mean = X.mean(axis=0), float(y.mean())
-            X = np.asfortranarray(X - x_mean)
-            y = y - y_mean
         x0 = None
         if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (X.shape[1],):
             x0 = self.coef_
-        res = lasso(X, y, self.alpha, tol=self.tol, max_iter=self.max_iter,
-                    max_epochs=self.max_epochs, x0=x0)
+        res = lasso(X, y, self.alpha, fit_intercept=bool(self.fit_intercept), tol=self.tol,
+                    max_iter=self.max_iter, max_epochs=self.max_epochs, x0=x0)
         self.coef_ = res.x
-        self.intercept_ = y_mean - float(x_mean @ res.x) if self.fit_intercept else 0.0
+        self.intercept_ = res.intercept
         self.n_iter_ = res.nit
         self.dual_gap_ = res.gap
         return self

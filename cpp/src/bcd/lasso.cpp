@@ -26,7 +26,8 @@ public:
         R_ = b_;
         for (Index j = 0; j < n_; ++j)
             if (x_[j] != 0.0) A_.axpy(j, -x_[j], R_);
-        p0_ = 0.5 * b_.squaredNorm();
+        center();
+        p0_ = 0.5 * (o_.intercept ? (b_.array() - b_.mean()).matrix().squaredNorm() : b_.squaredNorm());
     }
 
     LassoOutcome run() {
@@ -37,6 +38,7 @@ public:
         double gap = 0.0;
         for (Index t = 0; t < o_.max_outer; ++t) {
             check_interrupt();
+            center();
             A_.matvec_t(R_, c);
             gap = duality_gap(c.cwiseAbs().maxCoeff(), R_);
             out.gaps.push_back(gap / p0_);
@@ -81,12 +83,22 @@ public:
         }
         out.n_epochs = epochs;
         out.x = x_;
+        out.intercept = c_;
         out.gap = out.gaps.empty() ? 0.0 : out.gaps.back();
         out.objective = (0.5 * R_.squaredNorm() + lam_ * x_.lpNorm<1>()) / double(m_);
         return out;
     }
 
 private:
+    // Exact minimisation over the intercept: shift the residual's mean into c.
+    // A centred residual is also what makes theta = R / s dual feasible (1^T theta = 0).
+    void center() {
+        if (!o_.intercept) return;
+        const double mu = R_.mean();
+        c_ += mu;
+        R_.array() -= mu;
+    }
+
     // gap of x against the rescaled-residual dual point theta = R / max(1, cmax / lam)
     double duality_gap(double cmax, const VectorXd& R) const {
         const double primal = 0.5 * R.squaredNorm() + lam_ * x_.lpNorm<1>();
@@ -104,11 +116,15 @@ private:
         if (s > std::min<Index>(m_, 3000)) return false;  // Gram too costly / singular
         MatrixXd G;
         A_.gram(S, G);
-        VectorXd rhs(s), xs(s);
+        VectorXd rhs(s), xs(s), mu = VectorXd::Zero(s);
+        const VectorXd ones = VectorXd::Ones(m_);
+        const double bmean = o_.intercept ? b_.mean() : 0.0;
         for (Index k = 0; k < s; ++k) {
             xs[k] = x_[S[size_t(k)]];
-            rhs[k] = A_.dot(S[size_t(k)], b_) - lam_ * (xs[k] > 0 ? 1.0 : -1.0);
+            if (o_.intercept) mu[k] = A_.dot(S[size_t(k)], ones) / double(m_);
+            rhs[k] = A_.dot(S[size_t(k)], b_) - double(m_) * mu[k] * bmean - lam_ * (xs[k] > 0 ? 1.0 : -1.0);
         }
+        if (o_.intercept) G.noalias() -= double(m_) * mu * mu.transpose();  // centred columns
         Eigen::LLT<MatrixXd> llt(G);
         if (llt.info() != Eigen::Success) return false;
         const VectorXd z = llt.solve(rhs);
@@ -125,10 +141,13 @@ private:
         VectorXd R = R_;
         for (Index k = 0; k < s; ++k)
             if (xn[k] != xs[k]) A_.axpy(S[size_t(k)], xs[k] - xn[k], R);
+        const double shift = o_.intercept ? R.mean() : 0.0;
+        R.array() -= shift;
         if (!(0.5 * R.squaredNorm() + lam_ * xn.lpNorm<1>() < 0.5 * R_.squaredNorm() + lam_ * xs.lpNorm<1>()))
             return false;
         for (Index k = 0; k < s; ++k) x_[S[size_t(k)]] = xn[k];
         R_ = R;
+        c_ += shift;
         return hit < 0;
     }
 
@@ -156,6 +175,7 @@ private:
                 }
                 if (full && v != 0.0) active.push_back(j);
             }
+            center();
             if (K > 0) {
                 for (Index k = 0; k < w; ++k) xw[k] = x_[ws[size_t(k)]];
                 hist.col(stored++ % (K + 1)) = xw;
@@ -189,12 +209,15 @@ private:
             if (xe[Index(k)] != 0.0) A_.axpy(ws[k], -xe[Index(k)], R);
             l1 += std::abs(xe[Index(k)]);
         }
+        const double ce = o_.intercept ? R.mean() : 0.0;  // best intercept for xe
+        R.array() -= ce;
         for (size_t k = 0; k < ws.size(); ++k) l1_old += std::abs(x_[ws[k]]);
         const double p_new = 0.5 * R.squaredNorm() + lam_ * l1;
         const double p_old = 0.5 * R_.squaredNorm() + lam_ * l1_old;
         if (p_new < p_old) {
             for (size_t k = 0; k < ws.size(); ++k) x_[ws[k]] = xe[Index(k)];
             R_ = R;
+            c_ = ce;
         }
     }
 
@@ -207,6 +230,7 @@ private:
     VectorXd norms_, R_;
     double p0_ = 0.0;
     Index last_inner_ = 0;
+    double c_ = 0.0;  // intercept
 };
 
 }  // namespace

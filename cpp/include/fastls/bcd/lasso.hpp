@@ -1,4 +1,6 @@
-// Fast Lasso: min_x 1/(2m) ||b - A x||^2 + alpha ||x||_1 (scikit-learn's scaling)
+// Fast Lasso: min_x 1/(2m) ||b - A x - c||^2 + alpha ||x||_1 (scikit-learn's scaling;
+// the intercept c is optional and solved exactly: it keeps the residual centred, so
+// sparse A never needs centring)
 // by greedy working sets (note 7.7): each outer iteration computes the full
 // correlation A^T R once, measures the duality gap, and picks the working set
 // = support + the features closest to violating the dual constraint (a GS-s
@@ -16,10 +18,12 @@ struct LassoOptions {
     Index max_epochs = 50000;  // inner CD epochs, all outer iterations together
     Index ws_start = 10;
     Index anderson = 5;        // 0 disables extrapolation
+    bool intercept = false;    // unpenalised intercept c: residual b - A x - c, kept centred
 };
 
 struct LassoOutcome {
     VectorXd x;
+    double intercept = 0.0;
     double gap = 0.0;          // relative duality gap at the end
     double objective = 0.0;    // 1/(2m)||b - Ax||^2 + alpha ||x||_1
     Index n_outer = 0;
