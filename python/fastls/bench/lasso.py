@@ -108,7 +108,12 @@ def _cases(quick):
 
 
 def run(args) -> list[Row]:
-    warnings.simplefilter("ignore")  # peers warn while the sweep tightens their tol
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # peers warn while the sweep tightens their tol
+        return _run(args)
+
+
+def _run(args) -> list[Row]:
     target = getattr(args, "target", TARGET)
     rows = []
     warmed = False

@@ -23,6 +23,7 @@ struct DenseCols {
     double dot(Index j, const Eigen::Ref<const VectorXd>& v) const { return A.col(j).dot(v); }
     void axpy(Index j, double a, Eigen::Ref<VectorXd> v) const { v.noalias() += a * A.col(j); }
     double sqnorm(Index j) const { return A.col(j).squaredNorm(); }
+    Index nnz(Index) const { return A.rows(); }
     void matvec_t(const VectorXd& v, VectorXd& out) const { out.noalias() = A.transpose() * v; }
     void matmat_t(const MatrixXd& V, MatrixXd& out) const { out.noalias() = A.transpose() * V; }
     // out (m x |cols|) = A[:, cols]
@@ -66,6 +67,7 @@ struct SparseCols {
         for (auto k = p[j]; k < p[j + 1]; ++k) s += val[k] * val[k];
         return s;
     }
+    Index nnz(Index j) const { return Index(A.outerIndexPtr()[j + 1] - A.outerIndexPtr()[j]); }
     void matvec_t(const VectorXd& v, VectorXd& out) const {
         out.resize(cols());
         for (Index j = 0; j < cols(); ++j) out[j] = dot(j, v);
