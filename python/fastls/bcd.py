@@ -8,7 +8,8 @@ given ``random_state``.
 
 Rules (score maximised over blocks; VB = variable blocks, FB = fixed partition):
   "cyclic", "random", "lipschitz" (sampling ~ L_b), "gs" (||g_b||), "gsl"
-  (||g_b||^2/L_b; for VB the Gershgorin bound G_i, as in the paper's plots),
+  (||g_b||^2/L_b; for VB the Gershgorin bound G_i = sum_j |H_ij|, as in the
+  paper's plots: one pass over A^T A at setup, O(m n^2) for dense A),
   "gsd" (sum g_i^2/D_i; VB: D_i = tau L_i), "gsq" (g_b^T H_b^-1 g_b; VB by
   greedy forward selection), and for L1 problems "gs-q", "gsl-q", "gs-r",
   "gsl-r" (plain "gs"/"gsl"/"gsd" use the minimum-norm subgradient there).

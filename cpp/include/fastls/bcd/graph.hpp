@@ -12,7 +12,7 @@ namespace fastls::bcd {
 VectorXd forest_solve(const CscMap& M, const Block& b, const VectorXd& rhs);
 
 // Scans `order` and keeps each node whose in-block neighbours lie in pairwise
-// distinct trees: a maximal forest (skip < 0: scan everything).
+// distinct trees: a maximal forest among the nodes of `order`.
 Block grow_forest(const CscMap& M, const Block& order);
 
 // Fixed partitions visiting nodes in `order`: each node joins the first forest
