@@ -259,6 +259,16 @@ def test_noiseless_exact_support_recovery(method, seed):
     assert nmse(res.x, x) <= 1e-6
 
 
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+def test_classic_sbl_noiseless_recovery(rng, complex_):
+    H = random_factors(rng, [(40, 100)], complex_)[0]
+    x = np.zeros(100, H.dtype)
+    x[[3, 41, 77]] = [1.0, -0.7, 1.5]
+    res = S.sbl(H @ x, H, noise_var=0.0)
+    np.testing.assert_array_equal(res.support, [3, 41, 77])
+    assert nmse(res.x, x) <= 1e-12
+
+
 def test_sweep_a_at_20db_median_nmse():
     """Issue: SVD-KroSBL median NMSE over 30 trials of sweep (a) at 20 dB <= 1e-3
     (note §5.4: 5.0e-4; oracle LS 4.5e-4); also within 3x of the oracle LS (oracle 8)."""

@@ -219,9 +219,11 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune: flo
     prune : entries with ``γ_j < prune · max γ`` are dropped at the start of each
         iteration (0 disables).
 
-    The E-step uses the Woodbury ("M-side") form through an eigendecomposition
-    of ``H Γ H^H`` (M × M), O(M² N + M³) per iteration and O(M N) memory.
-    M-step: ``γ_j ← |μ_j|² + Σ_jj``; noise ``σ² ← (||y − Hμ||² + σ² Σ_j(1 − Σ_jj/γ_j)) / M``.
+    The E-step is the Woodbury ("M-side") form: a Cholesky factorization of
+    ``σ² I + H Γ H^H`` (M × M), O(M² N + M³) per iteration and O(M N) memory; an
+    eigendecomposition replaces it when that matrix is numerically singular
+    (noiseless data after pruning). M-step: ``γ_j ← |μ_j|² + Σ_jj``; noise
+    ``σ² ← (||y − Hμ||² + σ² Σ_j(1 − Σ_jj/γ_j)) / M``.
     """
     y, mats = _check_system(y, [as_array(H, "H", ndim=2, dtype=_DTYPES)])
     prune_rel = _check_prune(prune, 1)

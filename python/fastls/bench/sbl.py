@@ -129,6 +129,7 @@ def timing_rows(args) -> list[Row]:
             "fastls.kron_sbl(svd)": lambda: sbl.kron_sbl(y, H, "svd", noise_var=sigma2).x,
             "fastls.kron_sbl(am)": lambda: sbl.kron_sbl(y, H, "am", noise_var=sigma2).x,
             "fastls.kron_sbl(svd, learned σ²)": lambda: sbl.kron_sbl(y, H, "svd").x,
+            "fastls.sbl (dense H, classic)": lambda: sbl.sbl(y, X, noise_var=sigma2).x,
             "sklearn OMP(tol=Mσ²)": lambda: OrthogonalMatchingPursuit(
                 fit_intercept=False, tol=M * sigma2).fit(X, y).coef_,
         }
