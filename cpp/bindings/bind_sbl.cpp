@@ -76,9 +76,27 @@ void bind_sbl(py::module_& m) {
     m.def(
         "svd_project",
         [](const VectorXd& d, const std::vector<Eigen::Index>& shape) {
+            Eigen::Index n = 1;
+            for (auto k : shape) n *= k;
+            require(!shape.empty() && d.size() == n, "d must have length prod(shape)");
             return sbl::svd_project(d, shape);
         },
         py::arg("d"), py::arg("shape"), "Sequential rank-one (SVD-KroSBL) projection of d.");
+    m.def(
+        "am_project",
+        [](const VectorXd& d, std::vector<VectorXd> g, double inner_tol, int inner_max_sweeps) {
+            sbl::Options opt;
+            opt.method = sbl::Method::am;
+            opt.inner_tol = inner_tol;
+            opt.inner_max_sweeps = inner_max_sweeps;
+            Eigen::Index n = 1;
+            for (const auto& gi : g) n *= gi.size();
+            require(d.size() == n, "d must have length prod(len(g_i))");
+            sbl::am_project(d, g, {}, opt);
+            return g;
+        },
+        py::arg("d"), py::arg("gamma_factors"), py::arg("inner_tol"), py::arg("inner_max_sweeps"),
+        "AM-KroSBL M-step sweeps on the factors, starting from gamma_factors.");
     m.def(
         "nnls", [](const Eigen::MatrixXd& C, const VectorXd& t) { return sbl::nnls(C, t); },
         py::arg("C"), py::arg("t"), "min ||C x - t|| subject to x >= 0 (Lawson-Hanson).");
