@@ -12,6 +12,8 @@ from functools import reduce
 import numpy as np
 import pytest
 import scipy.optimize
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fastls
 from fastls import _core, sbl as S
@@ -82,6 +84,20 @@ def test_kron_matvec_matches_numpy_kron(rng, shapes, complex_):
     # adjoint identity <A x, y> = <x, A^H y>
     lhs, rhs = np.vdot(y, S.kron_matvec(A, x)), np.vdot(S.kron_matvec(A, y, adjoint=True), x)
     assert abs(lhs - rhs) <= 1e-12 * abs(lhs) + 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), st.integers(1, 4)), min_size=1, max_size=4),
+       st.booleans(), st.booleans(), st.integers(0, 2**32 - 1))
+def test_kron_matvec_property_any_shapes(shapes, complex_, adjoint, seed):
+    """Every mode order / degenerate size (1 x n, m x 1) against numpy.kron."""
+    rng = np.random.default_rng(seed)
+    A = random_factors(rng, shapes, complex_)
+    K = kron(A)
+    K = K.conj().T if adjoint else K
+    x = rng.standard_normal(K.shape[1])
+    np.testing.assert_allclose(S.kron_matvec(A, x, adjoint=adjoint), K @ x, rtol=0,
+                               atol=1e-12 * max(1.0, np.abs(K).sum(axis=1).max() * np.abs(x).max()))
 
 
 def test_kron_ordering_matches_note(rng):

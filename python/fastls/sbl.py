@@ -231,7 +231,7 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune: flo
 
 
 def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 150,
-             tol: float = 1e-4, prune=None, *, inner_tol: float = 1e-5,
+             tol: float = 1e-4, prune=None, *, prune_abs: float = 0.0, inner_tol: float = 1e-5,
              inner_max_sweeps: int = 100) -> SBLResult:
     """Kronecker-structured SBL: SVD-KroSBL or AM-KroSBL (He and Joseph 2024).
 
@@ -249,6 +249,8 @@ def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 15
     prune : float or one float per factor; entry k of factor i is dropped when
         ``γ_i[k] < prune_i · max γ_i``. Default: the paper's 1e-3 (svd) / 1e-2 (am),
         halved when σ² is learned. 0 disables.
+    prune_abs : also drop entries with ``γ_i[k] < prune_abs`` (scale-dependent; the
+        paper's IRS study uses 1e-4). Default 0.
     inner_tol, inner_max_sweeps : "am" sweeps stop when the Kronecker product changes by
         less than inner_tol relative, or after inner_max_sweeps.
 
@@ -264,6 +266,7 @@ def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 15
     inner_tol = check_real(inner_tol, "inner_tol", low=0.0)
     inner_max_sweeps = check_int(inner_max_sweeps, "inner_max_sweeps", low=1)
     return _solve(y, mats, method, noise_var, max_iter, tol, prune_rel,
+                  prune_abs=check_real(prune_abs, "prune_abs", low=0.0),
                   inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps)
 
 
