@@ -282,6 +282,17 @@ def test_svd_projection_is_best_rank_one_for_two_factors(rng):
     np.testing.assert_allclose(np.outer(u, v), np.abs(best), rtol=1e-10)
 
 
+def test_private_kernels_check_shapes():
+    with pytest.raises(ValueError, match="prod"):
+        _core.sbl.svd_project(np.ones(5), [2, 3])
+    with pytest.raises(ValueError, match="prod"):
+        _core.sbl.am_project(np.ones(5), [np.ones(2), np.ones(3)], 0.0, 1)
+    with pytest.raises(ValueError, match="rows"):
+        _core.sbl.nnls(np.eye(3), np.ones(2))
+    with pytest.raises(ValueError, match="prior factor"):
+        _core.sbl.estep([np.ones((2, 3))], [np.ones(2)], np.ones(2), 1.0)
+
+
 def test_nnls_matches_scipy(rng):
     for n in (3, 8, 20):
         C = np.eye(n) + 0.8 * (np.eye(n, k=1) + np.eye(n, k=-1))
@@ -437,6 +448,37 @@ def test_named_errors(rng):
         S.kron_matvec(H, np.ones(6))
     with pytest.raises(TypeError, match="y must be a numeric array"):
         S.sbl(np.array(["a"] * 6), np.ones((6, 3)))
+
+
+def test_degenerate_data(rng):
+    H = random_factors(rng, [(3, 5), (4, 6)])
+    res = S.kron_sbl(np.zeros(12), H)
+    assert res.success and res.nit == 0 and not np.any(res.x) and res.support.size == 0
+    with pytest.warns(fastls.ConvergenceWarning, match="every entry of a factor was pruned"):
+        res = S.kron_sbl(rng.standard_normal(12), H, noise_var=1.0, prune_abs=1e10)
+    assert res.status == S.SBLStatus.ALL_PRUNED and not np.any(res.x)
+    with pytest.raises(ValueError, match="y is too large"):
+        S.kron_sbl(np.full(12, 1e200), H)
+
+
+def test_gil_is_released(rng):
+    """A Python thread keeps running while the native EM loop works in another."""
+    import threading
+    H = [rng.standard_normal((32, 64)) for _ in range(3)]
+    y = rng.standard_normal(32 ** 3)
+
+    def solve():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", fastls.ConvergenceWarning)
+            S.kron_sbl(y, H, "am", noise_var=1.0, prune=0.0, tol=0.0, max_iter=15)
+
+    worker = threading.Thread(target=solve)
+    ticks = 0
+    worker.start()
+    while worker.is_alive():
+        ticks += 1
+    worker.join()
+    assert ticks > 1000  # with the GIL held the loop could not run at all
 
 
 def test_inputs_untouched_deterministic_and_layout_free(rng):

@@ -76,9 +76,6 @@ void bind_sbl(py::module_& m) {
     m.def(
         "svd_project",
         [](const VectorXd& d, const std::vector<Eigen::Index>& shape) {
-            Eigen::Index n = 1;
-            for (auto k : shape) n *= k;
-            require(!shape.empty() && d.size() == n, "d must have length prod(shape)");
             return sbl::svd_project(d, shape);
         },
         py::arg("d"), py::arg("shape"), "Sequential rank-one (SVD-KroSBL) projection of d.");
@@ -89,9 +86,6 @@ void bind_sbl(py::module_& m) {
             opt.method = sbl::Method::am;
             opt.inner_tol = inner_tol;
             opt.inner_max_sweeps = inner_max_sweeps;
-            Eigen::Index n = 1;
-            for (const auto& gi : g) n *= gi.size();
-            require(d.size() == n, "d must have length prod(len(g_i))");
             sbl::am_project(d, g, {}, opt);
             return g;
         },

@@ -146,7 +146,10 @@ def _check_prune(prune, n_factors):
 
 def _noise(noise_var, y):
     """(learn, initial σ², floor): noise_var=None learns σ² from 0.1·var(y)."""
-    power = float(np.mean(np.abs(y) ** 2))
+    with np.errstate(over="ignore"):
+        power = float(np.mean(np.abs(y) ** 2))
+    if not np.isfinite(power):
+        raise ValueError("y is too large to square in float64; rescale y (and noise_var)")
     floor = max(_NOISE_FLOOR * power, np.finfo(float).tiny)
     if noise_var is None:
         return True, max(0.1 * float(np.var(y)), floor), floor
@@ -179,6 +182,8 @@ def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.
     max_iter = check_int(max_iter, "max_iter", low=1)
     tol = check_real(tol, "tol", low=0.0)
     learn, sigma2, floor = _noise(noise_var, y)
+    if not np.any(y):  # the posterior mean is exactly 0 for any γ; EM would only shrink γ
+        return _zero_result(y, mats, method, sigma2)
     if block is None:
         block = [False] * len(mats)
     engine = "pc" if method == "pc" else ("am" if method in ("am", "sbl") else "svd")
@@ -202,6 +207,16 @@ def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.
         x=x, success=status is SBLStatus.CONVERGED, status=status, message=_MESSAGES[status],
         nit=int(nit), residual_norm=residual, gamma=gamma, gamma_factors=list(gfac),
         noise_var=float(sigma2), support=support, support_factors=keep, cost=cost, method=method)
+
+
+def _zero_result(y, mats, method, sigma2):
+    N = int(np.prod([m.shape[1] for m in mats]))
+    status = SBLStatus.CONVERGED
+    return SBLResult(
+        x=np.zeros(N, y.dtype), success=True, status=status, message="y = 0, so x = 0", nit=0,
+        residual_norm=0.0, gamma=np.zeros(N), gamma_factors=[np.zeros(m.shape[1]) for m in mats],
+        noise_var=float(sigma2), support=np.zeros(0, np.intp),
+        support_factors=[np.zeros(0, np.intp) for _ in mats], cost=np.zeros(0), method=method)
 
 
 def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune: float = 1e-3

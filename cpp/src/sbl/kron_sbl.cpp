@@ -33,6 +33,7 @@ std::vector<Index> kept_flat_indices(const std::vector<std::vector<Index>>& keep
 bool prune(std::vector<VectorXd>& g, std::vector<std::vector<Index>>& keep, const Options& opt) {
     bool changed = false;
     for (size_t i = 0; i < g.size(); ++i) {
+        if (g[i].size() == 0) continue;
         const double rel = opt.prune_rel.empty() ? 0.0 : opt.prune_rel[i];
         const double cut = std::max(rel * g[i].maxCoeff(), opt.prune_abs);
         std::vector<Index> k2;
@@ -86,6 +87,14 @@ template <class S>
 EStep<S> estep(const std::vector<Mat<S>>& H, const std::vector<VectorXd>& g,
                const Eigen::Ref<const Vec<S>>& y, double noise_var) {
     const size_t I = H.size();
+    require(I > 0 && g.size() == I, "need one prior factor per dictionary factor");
+    Index M = 1;
+    for (size_t i = 0; i < I; ++i) {
+        require(H[i].rows() > 0 && g[i].size() == H[i].cols() && g[i].size() > 0,
+                "every prior factor must have one entry per column of its dictionary factor");
+        M *= H[i].rows();
+    }
+    require(y.size() == M, "y must have length prod(factor rows)");
     std::vector<Mat<S>> U(I), W(I);
     std::vector<Mat<double>> W2(I);
     std::vector<VectorXd> p(I);
@@ -170,8 +179,10 @@ Fit<S> kron_sbl(const std::vector<Mat<S>>& H, const Eigen::Ref<const Vec<S>>& y,
 
     auto posterior = [&](double noise_var) {
         EStep<S> e;
-        if (I == 1 && estep_cholesky<S>(Hk[0], g[0], y, noise_var, e)) return e;
-        return estep<S>(Hk, g, y, noise_var);
+        if (!(I == 1 && estep_cholesky<S>(Hk[0], g[0], y, noise_var, e))) e = estep<S>(Hk, g, y, noise_var);
+        if (!std::isfinite(e.cost) || !e.mu.allFinite())
+            throw LinAlgError("the posterior overflowed; rescale y and the factors");
+        return e;
     };
 
     Fit<S> fit;

@@ -51,6 +51,9 @@ void normalise(std::vector<VectorXd>& g) {
 }  // namespace
 
 std::vector<VectorXd> svd_project(const VectorXd& d, const std::vector<Index>& shape) {
+    Index n = 1;
+    for (Index k : shape) n *= k;
+    require(!shape.empty() && n > 0 && d.size() == n, "d must have length prod(shape) > 0");
     std::vector<VectorXd> out(shape.size());
     VectorXd r = d;
     for (size_t i = 0; i + 1 < shape.size(); ++i) {
@@ -70,6 +73,9 @@ std::vector<VectorXd> svd_project(const VectorXd& d, const std::vector<Index>& s
 
 void am_project(const VectorXd& d, std::vector<VectorXd>& g, const std::vector<Eigen::MatrixXd>& C,
                 const Options& opt) {
+    Index n = 1;
+    for (const auto& gi : g) n *= gi.size();
+    require(!g.empty() && n > 0 && d.size() == n, "d must have length prod(len(g_i)) > 0");
     const double N = static_cast<double>(d.size());
     const bool coupled = opt.method == Method::pc;
     for (int sweep = 0; sweep < opt.inner_max_sweeps; ++sweep) {
@@ -89,6 +95,7 @@ void am_project(const VectorXd& d, std::vector<VectorXd>& g, const std::vector<E
 }
 
 VectorXd nnls(const Eigen::MatrixXd& C, const VectorXd& t) {
+    require(C.rows() == t.size() && C.cols() > 0, "nnls: C must have as many rows as t");
     const Index n = C.cols();
     const double tol = 10 * std::numeric_limits<double>::epsilon() * C.cwiseAbs().colwise().sum().maxCoeff() *
                        static_cast<double>(std::max(C.rows(), n));
