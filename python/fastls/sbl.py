@@ -186,7 +186,7 @@ def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.
         return _zero_result(y, mats, method, sigma2)
     if block is None:
         block = [False] * len(mats)
-    engine = "pc" if method == "pc" else ("am" if method in ("am", "sbl") else "svd")
+    engine = "svd" if method == "sbl" else method  # one factor: both M-steps are γ = d
     x, gfac, sigma2, nit, converged, cost = _core.sbl.kron_sbl(
         mats, y, engine, max_iter, tol, prune_rel, prune_abs, learn, sigma2, floor,
         inner_tol, inner_max_sweeps, block, beta, eps)
