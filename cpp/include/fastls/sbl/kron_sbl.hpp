@@ -7,8 +7,9 @@
 // and W_i = Γ_i H_i^H U_i; with p = ⊗p_i, z = (⊗U_i^H) y, w = z / (σ² + p):
 //   μ = (⊗W_i) w,   diag Σ = γ − (⊗|W_i|²) (1 / (σ² + p)),
 //   L = Σ log(σ² + p) + Σ |z|² / (σ² + p)   (type-II cost, log det Σ_y + y^H Σ_y^{-1} y).
-// Memory O(N + M + Σ m_i n_i): no N×N, M×N or M×M matrix is ever formed
-// (only m_i×m_i and n_i×m_i ones).
+// Memory O(N + M + Σ m_i n_i): for I >= 2 no N×N, M×N or M×M matrix is ever
+// formed (only m_i×m_i and n_i×m_i ones). With one (dense) factor the driver
+// uses the Cholesky form of classic SBL instead (M×M and M×N, like H itself).
 //
 // M-step from d = diag Σ + |μ|² (length N, over the kept entries):
 //   svd: sequential rank-one fits of reshapes of d (TT-SVD style projection);
