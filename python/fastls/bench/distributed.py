@@ -63,10 +63,9 @@ def run(args) -> list[Row]:
             distributed.wait([A, b])
             case = f"{n}x{d} ({chunks} chunks)"
             solvers = [
-                ("fastls gaussian", True, lambda: fd.lstsq(A, b, sketch="gaussian", random_state=1,
-                                                           persist=False).x),
-                ("fastls sjlt", False, lambda: fd.lstsq(A, b, sketch="sjlt", random_state=1,
-                                                        persist=False).x),
+                ("fastls sjlt m=20d", True, lambda: fd.lstsq(A, b, random_state=1, persist=False).x),
+                ("fastls gaussian m=4d", False, lambda: fd.lstsq(A, b, sketch="gaussian", random_state=1,
+                                                                 persist=False).x),
                 ("dask TSQR", False, lambda: da.linalg.lstsq(A, b)[0].compute()),
             ]
             for name, base, solve in solvers:
