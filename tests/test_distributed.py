@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 import pytest
-import scipy.linalg
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")

@@ -83,7 +83,7 @@ def solve(problem, algorithm, rho, M, up_var, down_var, n_iter, ref, seed, callb
 
     nmsd, gnmsd = np.full(n_iter, np.nan), np.full(n_iter, np.nan)
     store = np.zeros((K, L))
-    prev = np.zeros(L)
+    glob = prev = np.zeros(L)  # w^(0) and w^(-1)
     n_up = n_down = 0
     diverged = stopped = False
     rounds = 0
