@@ -25,10 +25,8 @@ class ClientActor:
     """One federated client held on a worker (runs there; never copied back)."""
 
     def __init__(self, X, y, weights, algorithm, rho):
-        from fastls.distributed import canonical
         from fastls.federated import LocalClient
 
-        X, y, weights = canonical(X), canonical(y), canonical(weights)
         self._client = LocalClient(X, y, weights, algorithm=algorithm, rho=rho)
         self._X, self._y, self._w = X, y, weights
 

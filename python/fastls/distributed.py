@@ -58,13 +58,6 @@ def _dask():
 # --------------------------------------------------------------------------- chunks
 # Module-level functions: they run on the workers and must pickle by reference.
 
-def canonical(a):
-    """``a`` viewed with the canonical float64 descriptor (no copy). An array
-    that travelled by pickle carries an equal but not identical descriptor,
-    which the native bindings' identity check refuses."""
-    return None if a is None else a.view(np.float64)
-
-
 def _block_srht_seed(seed: int, row_offset: int) -> int:
     """Key of the SRHT of the chunk starting at global row ``row_offset``."""
     words = [seed & 0xFFFFFFFF, seed >> 32, row_offset & 0xFFFFFFFF, row_offset >> 32]
@@ -74,7 +67,7 @@ def _block_srht_seed(seed: int, row_offset: int) -> int:
 
 def _sketch_chunk(A, b, kind: str, m: int, seed: int, nnz: int, row_offset: int):
     """(S_chunk A_chunk, S_chunk b_chunk) as one m x (d + k) array."""
-    A = canonical(as_array(A, "A", ndim=2))
+    A = as_array(A, "A", ndim=2)
     B = np.empty((A.shape[0], 0), order="F") if b is None else \
         np.asfortranarray(as_array(b, "b", ndim=1).reshape(-1, 1))
     if kind == "srht":
