@@ -205,6 +205,17 @@ __global__ void srht_load_colmajor(const double* A, int64_t n, int64_t d, const 
     }
 }
 
+// The elements a block of an FWHT pass owns: column c, group g of 2^L
+// elements spaced h0 apart, offsets tile * 2^lt .. + 2^lt - 1.
+__device__ __forceinline__ double* fwht_block_base(double* W, int64_t N, int64_t h0, int L, int lt) {
+    const int64_t groups = N / (h0 << L), tiles = h0 >> lt;
+    int64_t b = blockIdx.x;
+    const int64_t tile = b % tiles;
+    b /= tiles;
+    const int64_t g = b % groups, c = b / groups;
+    return W + c * N + g * (h0 << L) + (tile << lt);
+}
+
 // Stages h0, 2 h0, ..., h0 2^(L-1) of the FWHT of every column of W, in
 // shared memory. A block owns one group of 2^L elements spaced h0 apart, for
 // TL = 2^lt consecutive offsets (so global accesses come in runs of TL
@@ -213,13 +224,7 @@ __global__ void srht_load_colmajor(const double* A, int64_t n, int64_t d, const 
 __global__ __launch_bounds__(256) void fwht_pass(double* W, int64_t N, int64_t h0, int L, int lt) {
     extern __shared__ double s[];
     const int TL = 1 << lt, mask = TL - 1;
-    const int64_t span = h0 << L;
-    const int64_t groups = N / span, tiles = h0 >> lt;
-    int64_t b = blockIdx.x;
-    const int64_t tile = b % tiles;
-    b /= tiles;
-    const int64_t g = b % groups, c = b / groups;
-    double* base = W + c * N + g * span + (tile << lt);
+    double* base = fwht_block_base(W, N, h0, L, lt);
     const int count = TL << L;
     for (int e = threadIdx.x; e < count; e += blockDim.x) s[e] = base[int64_t(e >> lt) * h0 + (e & mask)];
     __syncthreads();
@@ -250,13 +255,7 @@ __device__ __forceinline__ int padded(int e) { return e + (e >> 4); }
 __global__ __launch_bounds__(256, 2) void fwht_pass_reg(double* W, int64_t N, int64_t h0, int L, int lt) {
     __shared__ double s[(1 << kRegBits) + (1 << (kRegBits - 4))];
     const int mask = (1 << lt) - 1;
-    const int64_t span = h0 << L;
-    const int64_t groups = N / span, tiles = h0 >> lt;
-    int64_t b = blockIdx.x;
-    const int64_t tile = b % tiles;
-    b /= tiles;
-    const int64_t g = b % groups, c = b / groups;
-    double* base = W + c * N + g * span + (tile << lt);
+    double* base = fwht_block_base(W, N, h0, L, lt);
     for (int e = threadIdx.x; e < (1 << kRegBits); e += blockDim.x)
         s[padded(e)] = base[int64_t(e >> lt) * h0 + (e & mask)];
     __syncthreads();

@@ -1,11 +1,9 @@
 """fastls.sbl against independent references: numpy.kron, dense posterior formulas,
 a dense Cholesky/Woodbury EM-SBL written here, the SVD, scipy's NNLS, and the
 paper note's (../shared/papers/kronecker_sbl.md) closed forms and numbers."""
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
 from functools import reduce
 
@@ -16,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastls
+from conftest import assert_ctrl_c_stops
 from fastls import _core, sbl as S
 
 kron = lambda mats: reduce(np.kron, mats)  # noqa: E731  the dense reference operator
@@ -504,30 +503,15 @@ def test_max_iter_warns_and_reports_status(rng):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_stops_the_em_loop():
-    code = textwrap.dedent(
-        """
-        import sys, numpy as np, warnings
+    setup = """
+        import numpy as np, warnings
         from fastls import sbl
         rng = np.random.default_rng(0)
         H = [rng.standard_normal((32, 64)) for _ in range(3)]
         y = rng.standard_normal(32 ** 3)
-        print("ready", flush=True)
-        try:
-            sbl.kron_sbl(y, H, "am", noise_var=1.0, prune=0.0, tol=0.0, max_iter=10**6)
-        except KeyboardInterrupt:
-            print("interrupted", flush=True)
-            sys.exit(0)
-        sys.exit(3)
         """
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.5)
-    t0 = time.perf_counter()
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=20)
-    assert proc.returncode == 0 and "interrupted" in out
-    assert time.perf_counter() - t0 < 5.0
+    assert_ctrl_c_stops(setup, 'sbl.kron_sbl(y, H, "am", noise_var=1.0, prune=0.0, tol=0.0, '
+                               'max_iter=10**6)', within=5.0, settle=0.5)
 
 
 # ---------------------------------------------------------------- estimator

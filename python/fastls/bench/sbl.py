@@ -22,7 +22,6 @@ from functools import reduce
 
 import numpy as np
 
-import fastls
 from fastls import sbl
 from fastls.bench._harness import Row, best_time
 
