@@ -235,7 +235,7 @@ def fuzz_one(data, name):
                  ref_error=ref_error, must_name=not name.endswith("GreedyLasso"))
     else:
         value = data.draw(st.sampled_from(ODD_SCALARS))
-        run_case(call, {**args, arg: value}, arg, f"scalar {value!r}")
+        run_case(call, {**args, arg: value}, arg, f"scalar {value!r}", related=scalars)
 
 
 _FAST = settings(max_examples=25, deadline=None, derandomize=True,
