@@ -40,6 +40,16 @@ ODD_SCALARS = (-1, 0, 1, 2, 3, 2**31, 2**62, 10**30, -(2**62), 0.5, -0.5, 1e-300
                np.int64(2), np.float32(0.25))
 
 
+def matrix(draw, shape, complex_=False):
+    elems = st.floats(-4, 4, allow_nan=False, width=64)
+    n = int(np.prod(shape))
+    a = np.array(draw(st.lists(elems, min_size=n, max_size=n)), dtype=float).reshape(shape)
+    if complex_:
+        b = np.array(draw(st.lists(elems, min_size=n, max_size=n)), dtype=float).reshape(shape)
+        a = a + 1j * b
+    return a
+
+
 def spoil(a, how: str, draw):
     """Return a spoiled version of the valid array ``a`` (never a view that aliases ``a``)."""
     a = np.array(a, copy=True)
@@ -160,3 +170,34 @@ def run_case(call, args: dict, spoiled: str | None, how: str, reference=None, co
     if reference is not None and how in LAYOUT:
         reference(out)
     return out
+
+
+def _close(ref):
+    """A reference check: the spoiled-layout answer equals the plain one."""
+    def check(out):
+        if ref is None or not getattr(ref, "success", True):
+            return
+        x, x0 = np.asarray(getattr(out, "x", out)), np.asarray(getattr(ref, "x", ref))
+        scale = max(1.0, float(np.abs(x0).max(initial=0.0)))
+        np.testing.assert_allclose(x, x0, rtol=1e-7, atol=1e-8 * scale)
+    return check
+
+
+def fuzz_one(data, build, must_name=True):
+    """One case: draw a valid problem from ``build``, run it, then spoil one argument."""
+    args, call, arrays, scalars, coupled = build(data.draw)
+    ref = run_case(call, args, None, "ok")
+    ref_error = run_case.last_error
+    choices = [("array", a) for a in arrays] + [("scalar", s) for s in scalars]
+    if not choices:
+        return
+    what, arg = data.draw(st.sampled_from(choices))
+    if what == "array":
+        how = data.draw(st.sampled_from(ARRAY_SPOILS))
+        bad = {**args, arg: spoil(args[arg], how, data.draw)}
+        run_case(call, bad, arg, how, reference=_close(ref), coupled=coupled,
+                 ref_error=ref_error, must_name=must_name)
+    else:
+        value = data.draw(st.sampled_from(ODD_SCALARS))
+        run_case(call, {**args, arg: value}, arg, f"scalar {value!r}", related=scalars,
+                 must_name=must_name)
