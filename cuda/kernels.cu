@@ -205,6 +205,17 @@ __global__ void srht_load_colmajor(const double* A, int64_t n, int64_t d, const 
     }
 }
 
+// The elements a block of an FWHT pass owns: column c, group g of 2^L
+// elements spaced h0 apart, offsets tile * 2^lt .. + 2^lt - 1.
+__device__ __forceinline__ double* fwht_block_base(double* W, int64_t N, int64_t h0, int L, int lt) {
+    const int64_t groups = N / (h0 << L), tiles = h0 >> lt;
+    int64_t b = blockIdx.x;
+    const int64_t tile = b % tiles;
+    b /= tiles;
+    const int64_t g = b % groups, c = b / groups;
+    return W + c * N + g * (h0 << L) + (tile << lt);
+}
+
 // Stages h0, 2 h0, ..., h0 2^(L-1) of the FWHT of every column of W, in
 // shared memory. A block owns one group of 2^L elements spaced h0 apart, for
 // TL = 2^lt consecutive offsets (so global accesses come in runs of TL
@@ -213,13 +224,7 @@ __global__ void srht_load_colmajor(const double* A, int64_t n, int64_t d, const 
 __global__ __launch_bounds__(256) void fwht_pass(double* W, int64_t N, int64_t h0, int L, int lt) {
     extern __shared__ double s[];
     const int TL = 1 << lt, mask = TL - 1;
-    const int64_t span = h0 << L;
-    const int64_t groups = N / span, tiles = h0 >> lt;
-    int64_t b = blockIdx.x;
-    const int64_t tile = b % tiles;
-    b /= tiles;
-    const int64_t g = b % groups, c = b / groups;
-    double* base = W + c * N + g * span + (tile << lt);
+    double* base = fwht_block_base(W, N, h0, L, lt);
     const int count = TL << L;
     for (int e = threadIdx.x; e < count; e += blockDim.x) s[e] = base[int64_t(e >> lt) * h0 + (e & mask)];
     __syncthreads();
@@ -236,6 +241,49 @@ __global__ __launch_bounds__(256) void fwht_pass(double* W, int64_t N, int64_t h
         __syncthreads();
     }
     for (int e = threadIdx.x; e < count; e += blockDim.x) base[int64_t(e >> lt) * h0 + (e & mask)] = s[e];
+}
+
+// The same pass for blocks of exactly 4096 = 2^12 elements (L + lt = 12),
+// with the butterflies done in registers: each of 256 threads holds 16
+// elements that differ in 4 index bits and applies up to 4 stages to them, so
+// 12 stages cost 3 shared-memory round trips instead of 12. One padding
+// double per 16 keeps the stride-16 phase free of bank conflicts.
+constexpr int kRegBits = 12;
+
+__device__ __forceinline__ int padded(int e) { return e + (e >> 4); }
+
+__global__ __launch_bounds__(256, 2) void fwht_pass_reg(double* W, int64_t N, int64_t h0, int L, int lt) {
+    __shared__ double s[(1 << kRegBits) + (1 << (kRegBits - 4))];
+    const int mask = (1 << lt) - 1;
+    double* base = fwht_block_base(W, N, h0, L, lt);
+    for (int e = threadIdx.x; e < (1 << kRegBits); e += blockDim.x)
+        s[padded(e)] = base[int64_t(e >> lt) * h0 + (e & mask)];
+    __syncthreads();
+    for (int lo = lt; lo < kRegBits;) {
+        const int nb = min(4, kRegBits - lo), pos = min(lo, kRegBits - 4), first = lo - pos;
+        const int t = threadIdx.x;
+        const int b0 = (t & ((1 << pos) - 1)) | ((t >> pos) << (pos + 4));
+        double v[16];
+#pragma unroll
+        for (int r = 0; r < 16; ++r) v[r] = s[padded(b0 | (r << pos))];
+#pragma unroll
+        for (int st = 0; st < 4; ++st) {
+            if (st < first || st >= first + nb) continue;
+#pragma unroll
+            for (int r = 0; r < 16; ++r)
+                if (!(r & (1 << st))) {
+                    const double x = v[r], y = v[r | (1 << st)];
+                    v[r] = x + y;
+                    v[r | (1 << st)] = x - y;
+                }
+        }
+#pragma unroll
+        for (int r = 0; r < 16; ++r) s[padded(b0 | (r << pos))] = v[r];
+        __syncthreads();
+        lo += nb;
+    }
+    for (int e = threadIdx.x; e < (1 << kRegBits); e += blockDim.x)
+        base[int64_t(e >> lt) * h0 + (e & mask)] = s[padded(e)];
 }
 
 __global__ void srht_gather(const double* W, int64_t N, int64_t d, const uint64_t* rows, int64_t m,
@@ -273,17 +321,22 @@ int srht_sketch(int64_t m, uint64_t seed, const uint64_t* rows_host, const doubl
                                                          W.as<double>());
     }
     if (int e = launched()) return e;
-    // Pass 1: up to 12 contiguous stages. The rest in as few passes of <= 9
-    // stages as possible, split evenly (a pass of one or two stages would
-    // launch millions of nearly empty blocks).
-    const int first = std::min(p, 12);
+    // Pass 1: the first min(p, 12) stages on contiguous runs. The rest in as
+    // few passes of <= 9 stages as possible, split evenly (a pass of one or two
+    // stages would launch millions of nearly empty blocks); each block of a
+    // later pass takes 2^(12 - L) consecutive offsets, so every block holds
+    // 4096 elements and global accesses come in runs of >= 8 doubles.
+    const int first = std::min(p, kRegBits);
     const int rest_passes = (p - first + 8) / 9;
     for (int done = 0, pass = 0; done < p; ++pass) {
         const int64_t h0 = int64_t(1) << done;
         const int L = pass == 0 ? first : (p - done + (rest_passes - pass)) / (rest_passes - pass + 1);
-        const int lt = pass == 0 ? 0 : 3;  // log2 of the run of consecutive offsets
+        const int lt = pass == 0 ? 0 : kRegBits - L;  // log2 of the run of consecutive offsets
         const int64_t blocks = d * (N / (h0 << L)) * (h0 >> lt);
-        fwht_pass<<<unsigned(blocks), 256, size_t(1) << (L + lt + 3)>>>(W.as<double>(), N, h0, L, lt);
+        if (L + lt == kRegBits)
+            fwht_pass_reg<<<unsigned(blocks), 256>>>(W.as<double>(), N, h0, L, lt);
+        else  // N < 4096: one small pass
+            fwht_pass<<<unsigned(blocks), 256, size_t(1) << (L + lt + 3)>>>(W.as<double>(), N, h0, L, lt);
         if (int e = launched()) return e;
         done += L;
     }

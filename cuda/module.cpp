@@ -10,6 +10,7 @@
 
 #include "fastls/common/error.hpp"
 #include "fastls/sketch/sketch.hpp"
+#include "common.hpp"
 #include "sketch_result.hpp"
 #include "solve.hpp"
 
@@ -53,7 +54,7 @@ py::list devices() {
 
 // Uploads a C- or F-contiguous float64 host array; returns its device view.
 DeviceMatrix upload(const py::array& A, DeviceBuffer& buf) {
-    fastls::require(A.ndim() == 2 && A.dtype().is(py::dtype::of<double>()), "A must be 2-D float64");
+    fastls::require(A.ndim() == 2 && fastls::glue::is_float64(A), "A must be 2-D float64");
     const bool row_major = (A.flags() & py::array::c_style) != 0;
     fastls::require(row_major || (A.flags() & py::array::f_style), "A must be contiguous");
     const auto n = A.shape(0), d = A.shape(1);

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from scipy.special import expit, logsumexp
 
 import fastls
+from conftest import assert_ctrl_c_stops
 from fastls import _core
 from fastls import bcd
 from fastls._bcd_data import DATASET_D_FSTAR, dataset_a, dataset_d, lattice
@@ -419,32 +420,13 @@ def test_native_loop_releases_the_gil():
 
 
 def test_ctrl_c_stops_minimize():
-    import signal
-    import subprocess
-    import sys
-    import textwrap
-    import time
-    code = textwrap.dedent("""
-        import sys
+    setup = """
         from fastls import bcd
         from fastls._bcd_data import dataset_d
         prob = dataset_d()
-        print("ready", flush=True)
-        try:
-            bcd.minimize(prob, rule="gs", update="message-passing", maxiter=10**8, tol=0.0)
-        except KeyboardInterrupt:
-            print("interrupted", flush=True)
-            sys.exit(0)
-        sys.exit(3)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.5)
-    t0 = time.perf_counter()
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=20)
-    assert proc.returncode == 0 and "interrupted" in out
-    assert time.perf_counter() - t0 < 5.0
+        """
+    assert_ctrl_c_stops(setup, 'bcd.minimize(prob, rule="gs", update="message-passing", '
+                               'maxiter=10**8, tol=0.0)', within=5.0, settle=0.5)
 
 
 @pytest.mark.slow

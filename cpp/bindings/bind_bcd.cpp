@@ -31,7 +31,7 @@ CscMap csc_view(const py::tuple& t) {
 std::shared_ptr<const Design> design(const py::object& A) {
     if (py::isinstance<py::tuple>(A)) return std::make_shared<DesignOf<SparseCols>>(SparseCols{csc_view(A)});
     auto arr = A.cast<py::array>();
-    require(arr.ndim() == 2 && arr.dtype().is(py::dtype::of<double>()) && (arr.flags() & py::array::f_style),
+    require(arr.ndim() == 2 && is_float64(arr) && (arr.flags() & py::array::f_style),
             "A must be a 2-D F-contiguous float64 array");
     return std::make_shared<DesignOf<DenseCols>>(
         DenseCols{Eigen::Map<const MatrixXd>(static_cast<const double*>(arr.data()), arr.shape(0), arr.shape(1))});
@@ -131,7 +131,7 @@ void bind_bcd(py::module_& m) {
                 out = without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x0), o); });
             } else {
                 auto arr = A.cast<py::array>();
-                require(arr.ndim() == 2 && arr.dtype().is(py::dtype::of<double>()) && (arr.flags() & py::array::f_style),
+                require(arr.ndim() == 2 && is_float64(arr) && (arr.flags() & py::array::f_style),
                         "A must be a 2-D F-contiguous float64 array");
                 DenseCols D{Eigen::Map<const MatrixXd>(static_cast<const double*>(arr.data()), arr.shape(0), arr.shape(1))};
                 out = without_gil([&] { return fastls::bcd::lasso(D, b, std::move(x0), o); });

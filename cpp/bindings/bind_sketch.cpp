@@ -30,8 +30,9 @@ void bind_sketch(py::module_& m) {
     m.def(
         "apply",
         [](const py::array& A, const Eigen::Ref<const Eigen::MatrixXd>& B, const std::string& kind,
-           Eigen::Index rows, std::uint64_t seed, int nnz) -> py::tuple {
-            const auto spec = make_spec(kind, rows, seed, nnz);
+           Eigen::Index rows, std::uint64_t seed, int nnz, std::uint64_t row_offset) -> py::tuple {
+            auto spec = make_spec(kind, rows, seed, nnz);
+            spec.row_offset = row_offset;
             Eigen::MatrixXd SA, SB;
             visit_matrix(A, "A", [&](const auto& Am) {
                 without_gil([&] { sketch::apply(spec, Am, B, SA, SB); });
@@ -39,7 +40,9 @@ void bind_sketch(py::module_& m) {
             return py::make_tuple(std::move(SA), std::move(SB));
         },
         py::arg("A"), py::arg("B").noconvert(), py::arg("kind"), py::arg("rows"), py::arg("seed"),
-        py::arg("nnz"), "(S A, S B) for one sketch S; B is F-ordered and may have no columns.");
+        py::arg("nnz"), py::arg("row_offset") = 0,
+        "(S A, S B) for one sketch S; B is F-ordered and may have no columns. row_offset: global "
+        "index of A's first row (not for srht), so row chunks sketch to parts of one S A.");
 
     m.def(
         "explicit_matrix",

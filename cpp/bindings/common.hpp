@@ -26,13 +26,20 @@ decltype(auto) without_gil(F&& f) {
     return std::forward<F>(f)();
 }
 
+// A native-endian float64 array. Compares the type number, not the descriptor
+// object: arrays that travelled by pickle (Dask workers, multiprocessing)
+// carry an equal but distinct descriptor.
+inline bool is_float64(const py::array& a) {
+    return a.dtype().num() == py::dtype::of<double>().num() && a.dtype().byteorder() != '>';
+}
+
 // Calls f with an Eigen::Ref of a 2-D float64 array in its own storage order
 // (RowRef for C order, ColRef for F order). Python validation makes
 // arrays contiguous first, so anything else is a programming error.
 template <class F>
 decltype(auto) visit_matrix(const py::array& a, const char* name, F&& f) {
     require(a.ndim() == 2, std::string(name) + " must be 2-D");
-    require(a.dtype().is(py::dtype::of<double>()), std::string(name) + " must be float64");
+    require(is_float64(a), std::string(name) + " must be float64");
     const auto rows = a.shape(0), cols = a.shape(1);
     const auto* data = static_cast<const double*>(a.data());
     if (a.flags() & py::array::c_style)

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-import scipy.sparse as sp
 
 from fastls import _core
 from fastls._bcd_problems import (L1Logistic, LabelPropagation, Lasso, LeastSquares, Logistic,

@@ -365,7 +365,7 @@ def _check_reference(w, problem, name):
 def solve(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
           clients_per_round: int | None = None, uplink_noise: float = 0.0,
           downlink_noise: float = 0.0, n_iter: int = 500, w_true=None, random_state=None,
-          callback=None) -> FederatedResult:
+          callback=None, cluster=None) -> FederatedResult:
     """Run one federated WLS simulation.
 
     Parameters
@@ -390,6 +390,11 @@ def solve(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
     callback : callable(round, w, local_models) -> bool, optional
         Called after every round with copies of the global model and the
         (K, L) local models (costs O(K L) per round); return True to stop.
+    cluster : distributed.Client, optional
+        Run on a Dask cluster (``fastls[dask]``): each client's data and
+        factorization live in an actor on a worker and rounds move only
+        L-vectors; the iterates equal the in-process run's for the same seed.
+        See ``fastls._distributed_federated``.
 
     Notes
     -----
@@ -411,6 +416,10 @@ def solve(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable or None")
     seed = native_seed(random_state)
+    if cluster is not None:
+        from fastls._distributed_federated import solve as solve_on_cluster
+        return solve_on_cluster(problem, algorithm, rho, M, up, down, n_iter, ref, seed, callback,
+                                cluster)
     w, local, nmsd, gnmsd, rounds, diverged, n_up, n_down = _core.federated.run(
         problem._factors(), ALGORITHMS[algorithm], rho, M, math.sqrt(up), math.sqrt(down),
         n_iter, seed, ref, callback)

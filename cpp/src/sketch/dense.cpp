@@ -20,11 +20,11 @@ using Eigen::MatrixXd;
 constexpr Index kBlock = 128;
 constexpr Index kBlocksPerUnit = 32;
 
-// Columns j0 .. j0+nb-1 of the unscaled S into Sblk (m x nb, column-major).
-void fill_block(Kind kind, std::uint64_t seed, Index j0, Index nb, MatrixXd& Sblk) {
+// Columns j0 .. j0+nb-1 (global data rows) of the unscaled S into Sblk (m x nb, column-major).
+void fill_block(Kind kind, std::uint64_t seed, std::uint64_t j0, Index nb, MatrixXd& Sblk) {
     const Index m = Sblk.rows();
     for (Index jj = 0; jj < nb; ++jj) {
-        const std::uint64_t j = static_cast<std::uint64_t>(j0 + jj);
+        const std::uint64_t j = j0 + static_cast<std::uint64_t>(jj);
         double* col = Sblk.col(jj).data();
         if (kind == Kind::Gaussian) {
             const Index pairs = m / 2;
@@ -68,7 +68,7 @@ void dense_apply(const Spec& spec, const Mat& A, const ColRef& B, MatrixXd& SA, 
                 const Index end = std::min(n, (u + 1) * unit_rows);
                 for (Index j0 = u * unit_rows; j0 < end; j0 += kBlock) {
                     const Index nb = std::min(kBlock, end - j0);
-                    fill_block(spec.kind, spec.seed, j0, nb, Sblk);
+                    fill_block(spec.kind, spec.seed, spec.row_offset + static_cast<std::uint64_t>(j0), nb, Sblk);
                     PA.noalias() += Sblk.leftCols(nb) * A.middleRows(j0, nb);
                     if (k > 0) PB.noalias() += Sblk.leftCols(nb) * B.middleRows(j0, nb);
                 }

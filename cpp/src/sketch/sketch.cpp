@@ -44,6 +44,8 @@ void check_spec(const Spec& spec, Index n) {
     if (spec.kind == Kind::Sjlt)
         require(spec.nnz_per_column >= 1 && spec.nnz_per_column <= spec.rows,
                 "nnz_per_column must be between 1 and sketch_rows");
+    require(spec.row_offset == 0 || spec.kind != Kind::Srht,
+            "row_offset: the SRHT mixes all rows and takes no row offset");
 }
 
 template <class Mat>

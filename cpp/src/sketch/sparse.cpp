@@ -25,7 +25,7 @@ void sjlt_apply(const Spec& spec, const Mat& A, Eigen::MatrixXd& SA) {
             for (std::uint32_t t = 0; t < s; ++t) {
                 double sg;
                 row[jj * s + t] = static_cast<Index>(
-                    sjlt_entry(spec.seed, static_cast<std::uint64_t>(j0 + jj), t, m, s, sg));
+                    sjlt_entry(spec.seed, spec.row_offset + static_cast<std::uint64_t>(j0 + jj), t, m, s, sg));
                 sign[jj * s + t] = sg * scale;
             }
         if constexpr (Mat::IsRowMajor) {

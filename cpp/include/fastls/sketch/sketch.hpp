@@ -17,6 +17,9 @@ struct Spec {
     Eigen::Index rows = 0;          // m
     std::uint64_t seed = 0;
     int nnz_per_column = 1;          // Sjlt only
+    // Global index of the first data row (Gaussian, Rademacher, Sjlt): a row
+    // chunk sketched with its offset gives its exact share of S A.
+    std::uint64_t row_offset = 0;
 };
 
 // SA = S A and SB = S B with one S (B may have zero columns).
