@@ -137,7 +137,10 @@ def _check_system(y, mats):
 
 
 def _check_prune(prune, n_factors):
-    values = [prune] * n_factors if isinstance(prune, numbers.Real) else list(prune)
+    if isinstance(prune, (numbers.Real, np.generic)) or not isinstance(prune, (list, tuple, np.ndarray)):
+        values = [prune] * n_factors  # check_real names prune for None, str, complex, ...
+    else:
+        values = list(prune)
     if len(values) != n_factors:
         raise ValueError(f"prune must be a number or have one value per factor ({n_factors}); "
                          f"got {len(values)}")
@@ -312,6 +315,9 @@ def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
     I = len(mats)
     if isinstance(block_modes, numbers.Integral):
         block_modes = [block_modes]
+    elif not isinstance(block_modes, (list, tuple, np.ndarray)):
+        raise TypeError("block_modes must be an int or a sequence of ints, "
+                        f"got {type(block_modes).__name__}")
     block = [False] * I
     for mode in block_modes:
         mode = check_int(mode, "block_modes", low=-I, high=I - 1)
