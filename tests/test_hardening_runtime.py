@@ -11,7 +11,7 @@ import scipy.linalg
 from threadpoolctl import threadpool_limits
 
 import fastls
-from fastls import bcd, federated, selfcal
+from fastls import bcd, federated, sbl, selfcal
 
 from conftest import assert_ctrl_c_stops, svd_matrix
 
@@ -46,6 +46,10 @@ _FED = federated.reference_problem(3, n_clients=6, n_features=4, samples=[8, 9, 
 _SC = {"d": np.exp(1j * _rng.uniform(0, 6, 8)), "A": _rng.standard_normal((5, 8, 2))
        + 1j * _rng.standard_normal((5, 8, 2)), "x": _rng.standard_normal(2) + 0j}
 _SC["y"] = np.einsum("i,lij,j->li", _SC["d"], _SC["A"], _SC["x"])
+_KF = [_rng.standard_normal((6, 8)), _rng.standard_normal((5, 7))]
+_KX = np.zeros(56)
+_KX[[3, 20, 41]] = [1.0, -2.0, 0.5]
+_KY = np.kron(*_KF) @ _KX + 0.01 * _rng.standard_normal(30)
 
 # Calls whose API promises the same answer for a given seed, whatever the threads.
 DETERMINISTIC = {
@@ -63,6 +67,8 @@ DETERMINISTIC = {
                                                 maxiter=200, random_state=5)),
     "bcd.lasso": lambda: bcd.lasso(_A, _B, 0.05),
     "selfcal.solve": lambda: selfcal.solve(_SC["y"], _SC["A"], "shared-signal", "spectral"),
+    "sbl.kron_sbl-svd": _quiet(lambda: sbl.kron_sbl(_KY, _KF, "svd")),
+    "sbl.kron_sbl-am": _quiet(lambda: sbl.kron_sbl(_KY, _KF, "am")),
 }
 
 
@@ -132,6 +138,26 @@ def test_selfcal_spectral_maxiter_honoured():
     assert not res.success and res.status == selfcal.SelfCalStatus.MAX_ITER and res.nit <= 1
 
 
+@pytest.mark.parametrize("method", ["svd", "am"])
+def test_sbl_max_iter_honoured(method):
+    with pytest.warns(fastls.ConvergenceWarning):
+        res = sbl.kron_sbl(_KY, _KF, method, max_iter=2, tol=1e-300)
+    assert res.nit == 2 and not res.success
+
+
+def test_sbl_single_factor_is_classic_sbl():
+    H = _rng.standard_normal((12, 20))
+    x = np.zeros(20)
+    x[[2, 9]] = [1.5, -1.0]
+    y = H @ x + 1e-3 * _rng.standard_normal(12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastls.ConvergenceWarning)
+        ref = sbl.sbl(y, H, prune=1e-3)
+        for method in ("svd", "am"):
+            res = sbl.kron_sbl(y, [H], method, prune=1e-3)
+            np.testing.assert_allclose(res.x, ref.x, rtol=1e-8, atol=1e-10)
+
+
 def test_federated_n_iter_honoured():
     res = federated.solve(_FED, n_iter=13)
     assert res.nit == 13 and res.success
@@ -179,6 +205,7 @@ LEAK_CALLS = {
     "bcd.minimize": lambda: bcd.minimize(bcd.LeastSquares(_A[:30], _B[:30]), maxiter=20, tol=0),
     "bcd.lasso": lambda: bcd.lasso(_A[:60], _B[:60], 0.1),
     "selfcal.solve": lambda: selfcal.solve(_SC["y"], _SC["A"], "shared-signal"),
+    "sbl.kron_sbl": _quiet(lambda: sbl.kron_sbl(_KY, _KF, "svd", max_iter=20)),
     "bad input": lambda: pytest.raises(ValueError, fastls.lstsq, _A, _B[:5]),
 }
 
