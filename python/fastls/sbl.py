@@ -121,13 +121,15 @@ def _as_dtype(arrays, dtype):
     return [a if a.dtype == dtype else a.astype(dtype) for a in arrays]
 
 
-def _check_system(y, mats):
+def _check_system(y, mats, matrix=None):
     """y as a 1-D array of the factors' common dtype with length prod(factor rows)."""
     y = as_array(y, "y", ndim=1, dtype=_DTYPES)
     dtype = _common_dtype(mats + [y])
     mats = _as_dtype(mats, dtype)
     y = np.ascontiguousarray(y, dtype=dtype)
     M = int(np.prod([m.shape[0] for m in mats]))
+    if y.shape[0] != M and matrix is not None:  # sbl(): one matrix, named as the caller knows it
+        raise ValueError(f"y must have one entry per row of {matrix} ({M}); got {y.shape[0]}")
     if y.shape[0] != M:
         shapes = ", ".join(str(m.shape) for m in mats)
         raise ValueError(
@@ -243,7 +245,7 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune: flo
     (noiseless data after pruning). M-step: ``γ_j ← |μ_j|² + Σ_jj``; noise
     ``σ² ← (||y − Hμ||² + σ² Σ_j(1 − Σ_jj/γ_j)) / M``.
     """
-    y, mats = _check_system(y, [as_array(H, "H", ndim=2, dtype=_DTYPES)])
+    y, mats = _check_system(y, [as_array(H, "H", ndim=2, dtype=_DTYPES)], "H")
     prune_rel = _check_prune(prune, 1)
     return _solve(y, mats, "sbl", noise_var, max_iter, tol, prune_rel)
 
