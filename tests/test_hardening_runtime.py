@@ -314,3 +314,13 @@ def test_selfcal_dead_sensor_raises_or_drops():
     assert res.dead_sensors == (3,) and np.isfinite(res.d).all()
     live = np.arange(8) != 3
     assert selfcal.align(res.d[live], _SC["d"][live])[1] < 1e-10
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "srht"])
+def test_ctrl_c_stops_a_long_dense_sketch(kind):
+    setup = """
+        import numpy as np, fastls
+        A = np.ones((40000, 400))
+    """
+    call = f'for _ in range(10**6): fastls.sketch(A, 4000, "{kind}", random_state=0)'
+    assert_ctrl_c_stops(setup, call, within=3.0, settle=1.0)
