@@ -113,7 +113,9 @@ def snapshot(value):
 
 def names(message: str, arg: str) -> bool:
     base = arg.split("[")[0]
-    return re.search(rf"(?<![A-Za-z_]){re.escape(base)}(?![A-Za-z_])", message) is not None
+    forms = {base, base[:-1]} if base.endswith("s") and len(base) > 3 else {base}  # "factor rows"
+    return any(re.search(rf"(?<![A-Za-z_]){re.escape(f)}(?![A-Za-z_])", message) is not None
+               for f in forms)
 
 
 def _finite(out) -> bool:
