@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import os
 from collections.abc import Collection
 
 import numpy as np
@@ -21,6 +22,7 @@ __all__ = [
     "check_real",
     "check_random_state",
     "native_seed",
+    "check_memory",
 ]
 
 _REAL_KINDS = "biuf"
@@ -87,11 +89,17 @@ def check_option(value, name: str, allowed: Collection[str]) -> str:
     return value
 
 
+# Counts and sizes cross into C++ as 32-bit ints in places: a larger value
+# would surface as pybind11's unnamed "incompatible function arguments".
+NATIVE_INT_MAX = 2**31 - 1
+
+
 def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
-    """Validate an integer in [low, high] (bounds optional, inclusive)."""
+    """Validate an integer in [low, high] (inclusive; high defaults to NATIVE_INT_MAX)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     value = operator.index(value)
+    high = NATIVE_INT_MAX if high is None else high
     if low is not None and value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
     if high is not None and value > high:
@@ -145,3 +153,29 @@ def native_seed(random_state) -> int:
         return int(random_state) & 0xFFFFFFFFFFFFFFFF
     rng = check_random_state(random_state)
     return int(rng.integers(0, 2**63, dtype=np.int64))
+
+
+def _available_bytes() -> int:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 2**63
+
+
+def check_memory(nbytes: float, name: str) -> None:
+    """Raise MemoryError naming ``name`` before allocating ``nbytes`` that the machine lacks.
+
+    Linux over-commits: an allocation larger than the free memory can succeed
+    and the process is then killed by the OOM killer while filling it.
+    """
+    available = _available_bytes()
+    if nbytes > available:
+        raise MemoryError(f"{name} would need {nbytes / 2**30:.1f} GiB, more than the "
+                          f"{available / 2**30:.1f} GiB of memory available")

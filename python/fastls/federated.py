@@ -37,7 +37,8 @@ import numpy as np
 from fastls import _core
 from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
-from fastls._validation import as_array, check_int, check_option, check_real, check_random_state, native_seed
+from fastls._validation import (as_array, check_int, check_memory, check_option, check_real,
+                                check_random_state, native_seed)
 
 __all__ = [
     "Problem",
@@ -342,6 +343,7 @@ def _check_common(problem, algorithm, rho, clients_per_round, uplink_noise, down
     up = check_real(uplink_noise, "uplink_noise", low=0.0)
     down = check_real(downlink_noise, "downlink_noise", low=0.0)
     n_iter = check_int(n_iter, "n_iter", low=1)
+    check_memory(16.0 * n_iter, "n_iter")  # the native run keeps two NMSD curves
     if algorithm == "rerce" and M == 1 and K > 1:
         warnings.warn(
             "algorithm='rerce' with clients_per_round=1 averages a single client and its "
@@ -465,6 +467,7 @@ def monte_carlo(problem_factory, n_runs: int, *, algorithm: str = "rerce-clu", r
     Other parameters as in :func:`solve`.
     """
     n_runs = check_int(n_runs, "n_runs", low=1, high=2**30)
+    check_memory(16.0 * n_runs * check_int(n_iter, "n_iter", low=1), "n_runs * n_iter")
     fixed = isinstance(problem_factory, Problem)
     if not fixed and not callable(problem_factory):
         raise TypeError("problem_factory must be a Problem or a callable returning one")

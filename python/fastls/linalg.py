@@ -276,4 +276,8 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
     if not fields["success"]:
         warnings.warn(f"lstsq: {fields['message']} (nit={fields['nit']})", ConvergenceWarning,
                       stacklevel=2)
+    if not np.isfinite(fields["x"]).all():  # never a silent Inf/NaN
+        warnings.warn("lstsq: x overflowed to Inf/NaN (singular values of A near the "
+                      "floating-point underflow threshold; rescale A or raise rcond)",
+                      RuntimeWarning, stacklevel=2)
     return LstsqResult(method=method, **fields)

@@ -121,13 +121,15 @@ def _as_dtype(arrays, dtype):
     return [a if a.dtype == dtype else a.astype(dtype) for a in arrays]
 
 
-def _check_system(y, mats):
+def _check_system(y, mats, matrix=None):
     """y as a 1-D array of the factors' common dtype with length prod(factor rows)."""
     y = as_array(y, "y", ndim=1, dtype=_DTYPES)
     dtype = _common_dtype(mats + [y])
     mats = _as_dtype(mats, dtype)
     y = np.ascontiguousarray(y, dtype=dtype)
     M = int(np.prod([m.shape[0] for m in mats]))
+    if y.shape[0] != M and matrix is not None:  # sbl(): one matrix, named as the caller knows it
+        raise ValueError(f"y must have one entry per row of {matrix} ({M}); got {y.shape[0]}")
     if y.shape[0] != M:
         shapes = ", ".join(str(m.shape) for m in mats)
         raise ValueError(
@@ -137,7 +139,10 @@ def _check_system(y, mats):
 
 
 def _check_prune(prune, n_factors):
-    values = [prune] * n_factors if isinstance(prune, numbers.Real) else list(prune)
+    if isinstance(prune, (numbers.Real, np.generic)) or not isinstance(prune, (list, tuple, np.ndarray)):
+        values = [prune] * n_factors  # check_real names prune for None, str, complex, ...
+    else:
+        values = list(prune)
     if len(values) != n_factors:
         raise ValueError(f"prune must be a number or have one value per factor ({n_factors}); "
                          f"got {len(values)}")
@@ -240,7 +245,7 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune: flo
     (noiseless data after pruning). M-step: ``γ_j ← |μ_j|² + Σ_jj``; noise
     ``σ² ← (||y − Hμ||² + σ² Σ_j(1 − Σ_jj/γ_j)) / M``.
     """
-    y, mats = _check_system(y, [as_array(H, "H", ndim=2, dtype=_DTYPES)])
+    y, mats = _check_system(y, [as_array(H, "H", ndim=2, dtype=_DTYPES)], "H")
     prune_rel = _check_prune(prune, 1)
     return _solve(y, mats, "sbl", noise_var, max_iter, tol, prune_rel)
 
@@ -312,6 +317,9 @@ def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
     I = len(mats)
     if isinstance(block_modes, numbers.Integral):
         block_modes = [block_modes]
+    elif not isinstance(block_modes, (list, tuple, np.ndarray)):
+        raise TypeError("block_modes must be an int or a sequence of ints, "
+                        f"got {type(block_modes).__name__}")
     block = [False] * I
     for mode in block_modes:
         mode = check_int(mode, "block_modes", low=-I, high=I - 1)

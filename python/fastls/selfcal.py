@@ -33,6 +33,7 @@ models 2/3 need ``p (m - n) >= m - 1``.
 """
 from __future__ import annotations
 
+import numbers
 import sys
 import warnings
 from collections.abc import Sequence
@@ -287,8 +288,8 @@ def align(estimate, truth):
     a = <estimate, truth> / <estimate, estimate>. Works on arrays of any shape
     (d and x are aligned separately; the scalar for d is 1/a of that for x).
     """
-    est = as_array(estimate, "estimate", dtype=np.complex128, check_finite=False)
-    tru = as_array(truth, "truth", dtype=np.complex128, check_finite=False)
+    est = as_array(estimate, "estimate", dtype=np.complex128)
+    tru = as_array(truth, "truth", dtype=np.complex128)
     if est.shape != tru.shape:
         raise ValueError(f"estimate and truth must have the same shape, got {est.shape} and {tru.shape}")
     ee = np.vdot(est, est).real
@@ -376,13 +377,17 @@ def _normalization(w, c, energy, B, model, n, p, keep, m_full):
         ws = w[:m_full][keep]
         wx = w[m_full:] if w.size > m_full else np.zeros(nx, complex)
         c = 1.0 if c is None else c
-    if isinstance(c, (bool, np.bool_)) or not np.isscalar(c) or not np.isfinite(c) or c == 0:
+    try:  # strings, arrays, bools and ints beyond float range are refused by name
+        cc = None if isinstance(c, (bool, np.bool_)) or not isinstance(c, numbers.Number) else complex(c)
+    except OverflowError:
+        cc = None
+    if cc is None or not np.isfinite(cc) or cc == 0:
         raise ValueError(f"c must be a finite nonzero number, got {c!r}")
     if not ws.any() and not wx.any():
         raise ValueError("w must not be zero")
     if B is not None:
         ws = B.conj().T @ ws  # <w_s, B h> = <B^* w_s, h>
-    return np.ascontiguousarray(np.concatenate([ws, wx])), complex(c)
+    return np.ascontiguousarray(np.concatenate([ws, wx])), cc
 
 
 def _solve_dense(y, A, B, code, method, wz, c, gap, tol, maxiter):

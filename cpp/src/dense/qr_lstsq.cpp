@@ -18,7 +18,8 @@ using Eigen::MatrixXd;
 MatrixXd pinv_apply(const MatrixXd& Left, const MatrixXd& Right, const Eigen::VectorXd& s,
                     Index r, const MatrixXd& C) {
     MatrixXd tmp = Right.leftCols(r).transpose() * C;
-    tmp = s.head(r).cwiseInverse().asDiagonal() * tmp;
+    // Divide, not multiply by 1/s: 1/s overflows for subnormal s, and 0 * inf is NaN.
+    tmp.array().colwise() /= s.head(r).array();
     return Left.leftCols(r) * tmp;
 }
 

@@ -1,0 +1,329 @@
+"""Hardening beyond bad input (issue 10): threads, thread-count determinism,
+iteration limits, Ctrl-C, memory, and the numerical edge cases."""
+from __future__ import annotations
+
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import scipy.linalg
+from threadpoolctl import threadpool_limits
+
+import fastls
+from fastls import bcd, federated, sbl, selfcal
+
+from conftest import assert_ctrl_c_stops, svd_matrix
+
+
+def _quiet(fn):
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn()
+    return run
+
+
+def _arrays(out):
+    """Every array a result carries, in a fixed order (for bitwise comparison)."""
+    if isinstance(out, np.ndarray):
+        return [out]
+    fields = getattr(out, "__dataclass_fields__", None)
+    values = [getattr(out, f) for f in fields] if fields else list(out)
+    return [np.asarray(v) for v in values
+            if isinstance(v, (np.ndarray, float, int)) and not isinstance(v, bool)]
+
+
+def _same(a, b):
+    for u, v in zip(_arrays(a), _arrays(b), strict=True):
+        assert u.shape == v.shape and u.tobytes() == v.tobytes()
+
+
+_rng = np.random.default_rng(2024)
+_A = _rng.standard_normal((600, 20))
+_B = _rng.standard_normal(600)
+_FED = federated.reference_problem(3, n_clients=6, n_features=4, samples=[8, 9, 10, 11, 12, 13])
+_SC = {"d": np.exp(1j * _rng.uniform(0, 6, 8)), "A": _rng.standard_normal((5, 8, 2))
+       + 1j * _rng.standard_normal((5, 8, 2)), "x": _rng.standard_normal(2) + 0j}
+_SC["y"] = np.einsum("i,lij,j->li", _SC["d"], _SC["A"], _SC["x"])
+_KF = [_rng.standard_normal((6, 8)), _rng.standard_normal((5, 7))]
+_KX = np.zeros(56)
+_KX[[3, 20, 41]] = [1.0, -2.0, 0.5]
+_KY = np.kron(*_KF) @ _KX + 0.01 * _rng.standard_normal(30)
+
+# Calls whose API promises the same answer for a given seed, whatever the threads.
+DETERMINISTIC = {
+    **{f"sketch-{k}": (lambda k=k: fastls.sketch(_A, 64, k, random_state=5))
+       for k in fastls.sketching.KINDS},
+    "lstsq-precondition": lambda: fastls.lstsq(_A, _B, "precondition", random_state=5),
+    "lstsq-sketch": lambda: fastls.lstsq(_A, _B, "sketch", sketch="gaussian", random_state=5),
+    "lstsq-qr": lambda: fastls.lstsq(_A, _B, "qr"),
+    "federated.solve": lambda: federated.solve(_FED, clients_per_round=2, uplink_noise=1e-3,
+                                               n_iter=40, random_state=5),
+    "federated.monte_carlo": lambda: federated.monte_carlo(_FED, 6, clients_per_round=2,
+                                                           uplink_noise=1e-3, n_iter=30,
+                                                           random_state=5),
+    "bcd.minimize": _quiet(lambda: bcd.minimize(bcd.LeastSquares(_A[:60], _B[:60]), "random",
+                                                maxiter=200, random_state=5)),
+    "bcd.lasso": lambda: bcd.lasso(_A, _B, 0.05),
+    "selfcal.solve": lambda: selfcal.solve(_SC["y"], _SC["A"], "shared-signal", "spectral"),
+    "sbl.kron_sbl-svd": _quiet(lambda: sbl.kron_sbl(_KY, _KF, "svd")),
+    "sbl.kron_sbl-am": _quiet(lambda: sbl.kron_sbl(_KY, _KF, "am")),
+}
+
+
+@pytest.mark.parametrize("name", list(DETERMINISTIC))
+def test_threads_give_the_serial_answer(name):
+    call = DETERMINISTIC[name]
+    inputs = (_A.copy(), _B.copy())
+    serial = call()
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: call(), range(8)))
+    for out in outs:
+        _same(out, serial)
+    assert np.array_equal(_A, inputs[0]) and np.array_equal(_B, inputs[1])
+
+
+@pytest.mark.parametrize("name", list(DETERMINISTIC))
+def test_bitwise_same_for_one_and_two_openmp_threads(name):
+    with threadpool_limits(limits=1, user_api="openmp"):
+        one = DETERMINISTIC[name]()
+    with threadpool_limits(limits=2, user_api="openmp"):
+        two = DETERMINISTIC[name]()
+    _same(one, two)
+
+
+# ----------------------------------------------------------- iteration limits
+
+def test_lstsq_maxiter_honoured():
+    rng = np.random.default_rng(0)
+    A = svd_matrix(400, 30, 1e10, rng)
+    b = rng.standard_normal(400)
+    with pytest.warns(fastls.ConvergenceWarning):
+        res = fastls.lstsq(A, b, "precondition", sketch="countsketch", sketch_rows=30, maxiter=2,
+                           tol=1e-16, random_state=0)
+    assert res.nit <= 2 and not res.success and res.status == fastls.LstsqStatus.MAX_ITER
+
+
+def test_bcd_minimize_maxiter_and_tol_honoured():
+    rng = np.random.default_rng(1)
+    A, b = rng.standard_normal((40, 20)), rng.standard_normal(40)
+    prob = bcd.LeastSquares(A, b)
+    with pytest.warns(fastls.ConvergenceWarning):
+        res = bcd.minimize(prob, "cyclic", maxiter=7, tol=1e-14, random_state=0)
+    assert res.nit == 7 and not res.success and res.status == bcd.BCDStatus.MAX_ITER
+    # tol honoured: the run stops once the optimality is tol times its start, and the
+    # objective is then within reach of the exact minimiser's.
+    res = bcd.minimize(prob, "gsl", maxiter=100_000, tol=1e-6)
+    x_star = np.linalg.lstsq(A, b, rcond=None)[0]
+    g0 = np.linalg.norm(A.T @ b)
+    assert res.success and res.nit < 100_000
+    assert np.linalg.norm(A.T @ (A @ res.x - b)) <= 1e-6 * g0 * np.sqrt(20)
+    assert prob.objective(res.x) - prob.objective(x_star) < 1e-6 * prob.objective(np.zeros(20))
+
+
+def test_bcd_lasso_max_iter_honoured():
+    rng = np.random.default_rng(2)
+    A, b = rng.standard_normal((50, 200)), rng.standard_normal(50)
+    with pytest.warns(fastls.ConvergenceWarning):
+        res = bcd.lasso(A, b, 1e-4, tol=1e-15, max_iter=1, max_epochs=3)
+    assert res.nit <= 1 and res.n_epochs <= 3 and not res.success
+    res = bcd.lasso(A, b, 0.05, tol=1e-8)
+    assert res.success and res.gap <= 1e-8
+
+
+def test_selfcal_spectral_maxiter_honoured():
+    with pytest.warns(fastls.ConvergenceWarning):
+        res = selfcal.solve(_SC["y"], _SC["A"], "shared-signal", "spectral", maxiter=1, tol=1e-300)
+    assert not res.success and res.status == selfcal.SelfCalStatus.MAX_ITER and res.nit <= 1
+
+
+@pytest.mark.parametrize("method", ["svd", "am"])
+def test_sbl_max_iter_honoured(method):
+    with pytest.warns(fastls.ConvergenceWarning):
+        res = sbl.kron_sbl(_KY, _KF, method, max_iter=2, tol=1e-300)
+    assert res.nit == 2 and not res.success
+
+
+def test_sbl_single_factor_is_classic_sbl():
+    H = _rng.standard_normal((12, 20))
+    x = np.zeros(20)
+    x[[2, 9]] = [1.5, -1.0]
+    y = H @ x + 1e-3 * _rng.standard_normal(12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastls.ConvergenceWarning)
+        ref = sbl.sbl(y, H, prune=1e-3)
+        for method in ("svd", "am"):
+            res = sbl.kron_sbl(y, [H], method, prune=1e-3)
+            np.testing.assert_allclose(res.x, ref.x, rtol=1e-8, atol=1e-10)
+
+
+def test_federated_n_iter_honoured():
+    res = federated.solve(_FED, n_iter=13)
+    assert res.nit == 13 and res.success
+
+
+# ----------------------------------------------------------- Ctrl-C (loops not covered per family)
+
+def test_ctrl_c_stops_lstsq_precondition():
+    setup = """
+        import numpy as np, fastls
+        rng = np.random.default_rng(0)
+        A = rng.standard_normal((20000, 200)); b = rng.standard_normal(20000)
+    """
+    call = ('for _ in range(10**6): fastls.lstsq(A, b, "precondition", sketch="countsketch", '
+            'sketch_rows=200, tol=1e-300, maxiter=10**9)')
+    assert_ctrl_c_stops(setup, call, within=3.0, settle=1.0)
+
+
+def test_ctrl_c_stops_bcd_lasso():
+    setup = """
+        import numpy as np, warnings
+        from fastls import bcd
+        warnings.simplefilter("ignore")
+        rng = np.random.default_rng(0)
+        A = rng.standard_normal((300, 3000)); b = rng.standard_normal(300)
+    """
+    call = "bcd.lasso(A, b, 1e-7, tol=0.0, max_iter=10**9, max_epochs=10**9)"
+    assert_ctrl_c_stops(setup, call, within=3.0, settle=1.0)
+
+
+# ----------------------------------------------------------- memory
+
+def _rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+LEAK_CALLS = {
+    "lstsq-qr": lambda: fastls.lstsq(_A[:60], _B[:60], "qr"),
+    "lstsq-precondition": lambda: fastls.lstsq(_A, _B, "precondition", random_state=1),
+    "sketch-srht": lambda: fastls.sketch(_A, 40, "srht", random_state=1),
+    "sketch-sjlt": lambda: fastls.sketch(_A, 40, "sjlt", random_state=1),
+    "federated.solve": lambda: federated.solve(_FED, n_iter=10, w_true=_FED.w_true),
+    "federated.monte_carlo": lambda: federated.monte_carlo(_FED, 2, n_iter=10),
+    "bcd.minimize": lambda: bcd.minimize(bcd.LeastSquares(_A[:30], _B[:30]), maxiter=20, tol=0),
+    "bcd.lasso": lambda: bcd.lasso(_A[:60], _B[:60], 0.1),
+    "selfcal.solve": lambda: selfcal.solve(_SC["y"], _SC["A"], "shared-signal"),
+    "sbl.kron_sbl": _quiet(lambda: sbl.kron_sbl(_KY, _KF, "svd", max_iter=20)),
+    "bad input": lambda: pytest.raises(ValueError, fastls.lstsq, _A, _B[:5]),
+}
+
+
+@pytest.mark.parametrize("name", list(LEAK_CALLS))
+def test_repeated_calls_do_not_grow_memory(name):
+    if "libasan" in os.environ.get("LD_PRELOAD", ""):
+        pytest.skip("under ASan freed memory stays in its quarantine: RSS says nothing")
+    call = LEAK_CALLS[name]
+    for _ in range(100):  # warm caches, allocator pools and lazy imports
+        call()
+    before = _rss_bytes()
+    for _ in range(1000):
+        call()
+    # A leak of one small array per call (>= 8 x 20 doubles) would add >= 1.3 MB.
+    assert _rss_bytes() - before < 1_000_000
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: fastls.sketch_matrix(2**30, 2**20), "GiB"),
+    (lambda: fastls.sketch_matrix(2**40, 2**20), "n must be"),
+    (lambda: fastls.sketch(_A, 10**12), "sketch_rows"),
+    (lambda: federated.monte_carlo(_FED, 2**30, n_iter=10**6), "n_runs * n_iter"),
+    # 32 GiB of NMSD curves: over-committed, it was filled and OOM-killed before the check.
+    (lambda: federated.solve(_FED, n_iter=2**31 - 1, w_true=_FED.w_true), "n_iter"),
+    (lambda: federated.predicted_nmsd(_FED, n_iter=10**12), "n_iter"),
+    (lambda: selfcal.ula_steering(10**12, [0.0]), ""),
+])
+def test_absurd_sizes_fail_before_allocating(call, words):
+    # Over the machine's memory (each case needs >= 32 GiB; guarded so a smaller
+    # request on a bigger machine is never attempted for real).
+    from fastls._validation import _available_bytes
+    if _available_bytes() > 30 * 2**30:
+        pytest.skip("machine has more than 30 GiB available: the cases would allocate")
+    before = _rss_bytes()
+    with pytest.raises((MemoryError, ValueError)) as info:
+        call()
+    assert words in str(info.value)
+    assert _rss_bytes() - before < 100_000_000
+
+
+# ----------------------------------------------------------- numerical edge cases
+
+def test_lstsq_rank_deficient_and_collinear_give_minimum_norm():
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((200, 6))
+    A[:, 5] = 2.0 * A[:, 1]  # exactly collinear
+    b = rng.standard_normal(200)
+    x_ref = np.linalg.lstsq(A, b, rcond=None)[0]  # numpy's minimum-norm solution
+    for method in ("qr", "precondition"):
+        res = fastls.lstsq(A, b, method, random_state=0)
+        assert res.rank == 5 and "rank deficient" in res.message or method == "qr"
+        np.testing.assert_allclose(res.x, x_ref, rtol=1e-8, atol=1e-10)
+    assert fastls.lstsq(A, b, "qr").rank == 5
+
+
+@pytest.mark.parametrize("method", ["qr", "sketch", "precondition"])
+def test_lstsq_zero_rhs_one_by_one_and_square(method):
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((30, 4))
+    res = fastls.lstsq(A, np.zeros(30), method, random_state=0)
+    assert res.success and np.array_equal(res.x, np.zeros(4)) and res.residual_norm == 0.0
+    res = fastls.lstsq([[2.0]], [3.0], method, random_state=0)
+    assert res.x.shape == (1,) and res.x[0] == pytest.approx(1.5, rel=1e-14)
+    S = svd_matrix(8, 8, 1e3, rng)  # n = d: the sketch is the whole problem
+    x = rng.standard_normal(8)
+    res = fastls.lstsq(S, S @ x, method, random_state=0)
+    np.testing.assert_allclose(res.x, x, rtol=1e-9)  # kappa 1e3 * eps * safety
+
+
+def test_lstsq_zero_matrix():
+    res = fastls.lstsq(np.zeros((5, 3)), np.ones(5), "qr")
+    assert res.rank == 0 and np.array_equal(res.x, np.zeros(3))
+
+
+def test_federated_single_client_is_weighted_least_squares():
+    rng = np.random.default_rng(5)
+    X, y, w = rng.standard_normal((20, 3)), rng.standard_normal(20), rng.uniform(0.5, 2, 20)
+    prob = federated.Problem([X], [y], [w])
+    sw = np.sqrt(w)
+    w_ref = scipy.linalg.lstsq(X * sw[:, None], y * sw)[0]
+    np.testing.assert_allclose(prob.centralized(), w_ref, rtol=1e-10)
+    res = federated.solve(prob, n_iter=300)
+    np.testing.assert_allclose(res.w, w_ref, rtol=1e-8, atol=1e-10)
+
+
+def test_federated_singular_total_gram_is_a_named_error():
+    X = [np.ones((3, 2)), np.ones((4, 2))]  # identical columns: sum of G_k singular
+    prob = federated.Problem(X, [np.ones(3), np.ones(4)])
+    with pytest.raises(fastls.LinAlgError):
+        prob.centralized()
+
+
+def test_bcd_single_variable_and_zero_target():
+    A, b = np.array([[2.0], [1.0]]), np.array([4.0, 2.0])
+    res = bcd.minimize(bcd.LeastSquares(A, b), block_size=1)
+    assert res.success and res.x == pytest.approx([2.0], rel=1e-12)
+    res = bcd.lasso(A, np.zeros(2), 0.1)
+    assert res.success and np.array_equal(res.x, [0.0])
+
+
+def test_selfcal_dead_sensor_raises_or_drops():
+    y = _SC["y"].copy()
+    y[:, 3] = 0.0
+    with pytest.raises(selfcal.DeadSensorError, match="sensor"):
+        selfcal.solve(y, _SC["A"], "shared-signal")
+    res = selfcal.solve(y, _SC["A"], "shared-signal", dead_sensors="drop")
+    assert res.dead_sensors == (3,) and np.isfinite(res.d).all()
+    live = np.arange(8) != 3
+    assert selfcal.align(res.d[live], _SC["d"][live])[1] < 1e-10
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "srht"])
+def test_ctrl_c_stops_a_long_dense_sketch(kind):
+    setup = """
+        import numpy as np, fastls
+        A = np.ones((40000, 400))
+    """
+    call = f'for _ in range(10**6): fastls.sketch(A, 4000, "{kind}", random_state=0)'
+    assert_ctrl_c_stops(setup, call, within=3.0, settle=1.0)
