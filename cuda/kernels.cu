@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -32,6 +33,20 @@ int launched() { return static_cast<int>(cudaGetLastError()); }
 // workspaces are then not returned to the driver on every call), leaving no
 // error behind for cudaGetLastError to report later.
 cudaError_t checked_malloc(void** ptr, size_t bytes) {
+    // Keep freed blocks in the pool (as CuPy's allocator does): with the default
+    // release threshold of 0, every call would map its workspace afresh.
+    static const bool pool_kept = [] {
+        int device = 0;
+        cudaMemPool_t pool;
+        if (cudaGetDevice(&device) == cudaSuccess &&
+            cudaDeviceGetDefaultMemPool(&pool, device) == cudaSuccess) {
+            std::uint64_t threshold = UINT64_MAX;
+            cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &threshold);
+        }
+        cudaGetLastError();
+        return true;
+    }();
+    (void)pool_kept;
     const cudaError_t e = cudaMallocAsync(ptr, bytes, 0);
     if (e != cudaSuccess) {
         cudaGetLastError();
