@@ -102,7 +102,7 @@ def check_int(value, name: str, *, low: int | None = None, high: int | None = No
     high = NATIVE_INT_MAX if high is None else high
     if low is not None and value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
-    if high is not None and value > high:
+    if value > high:
         raise ValueError(f"{name} must be <= {high}, got {value}")
     return value
 
