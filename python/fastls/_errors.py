@@ -32,5 +32,6 @@ def sklearn_convergence_warning() -> type:
             """fastls's ConvergenceWarning, also scikit-learn's."""
 
         EstimatorConvergenceWarning.__module__ = __name__
+        EstimatorConvergenceWarning.__qualname__ = "EstimatorConvergenceWarning"
         _SKLEARN_WARNING = EstimatorConvergenceWarning
     return _SKLEARN_WARNING
