@@ -15,6 +15,7 @@ inline pybind11::dict to_dict(sketch::SolveResult&& res) {
     out["sketched_residual_norms"] = std::move(res.sketched_residual_norms);
     out["covariance_diag"] = std::move(res.covariance_diag);
     out["singular_values"] = std::move(res.singular_values);
+    out["null_basis"] = std::move(res.null_basis);
     out["rank"] = res.rank;
     out["istop"] = res.istop;
     out["nit"] = res.nit;

@@ -9,13 +9,13 @@ import warnings
 import numpy as np
 
 from fastls import _core
-from fastls._errors import ConvergenceWarning
+from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
 from fastls._device import DEVICES, is_cuda_array, resolve_device
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
 from fastls.sketching import KINDS, _nnz, check_sketch_rows
 
-__all__ = ["lstsq", "LstsqResult", "LstsqStatus"]
+__all__ = ["lstsq", "LstsqResult", "LstsqStatus", "normal_residual", "optimality_limit"]
 
 
 class LstsqStatus(IntEnum):
@@ -27,6 +27,8 @@ class LstsqStatus(IntEnum):
     ILL_CONDITIONED = 3   # condition estimate of the preconditioned system too large
     MAX_ITER = 7          # iteration limit reached before tol
 
+
+_CONVERGED = (0, 1, 2)  # SOLVED, CONSISTENT, CONVERGED
 
 _MESSAGES = {
     LstsqStatus.SOLVED: "solved",
@@ -54,25 +56,36 @@ class LstsqResult(Result):
     sketched_residual_norm: float | np.ndarray | None = None
     coordinate_error: np.ndarray | None = None
     linf_bound: float | np.ndarray | None = None
+    normal_residual: float | np.ndarray | None = None
 
 
 _METHODS = ("auto", "qr", "sketch", "precondition")
 _LINF_DELTA = 0.05  # failure probability of the reported l-infinity bound
 GPU_OVERSAMPLING = 8.0
+_EPS = np.finfo(np.float64).eps
+_SYSTEM_DTYPES = (np.float64, np.complex128)
 
 
-def _check_rhs(b, n_rows: int):
-    """b as an (n, k) F-ordered float64 array, checked against A's row count."""
-    b = as_array(b, "b", ndim=(1, 2))
-    if b.shape[0] != n_rows:
-        raise ValueError(f"b must have as many rows as A: A has {n_rows} rows, b has shape {b.shape}")
-    return np.asfortranarray(b.reshape(b.shape[0], -1))
+def _incompatible(A_shape, b_shape):
+    # numpy.linalg.lstsq's error: a LinAlgError, which is also a ValueError.
+    return LinAlgError(f"Incompatible dimensions: b must have as many rows as A: A has shape "
+                       f"{A_shape}, b has shape {b_shape}")
+
+
+def _single_precision(*arrays) -> bool:
+    """numpy's rule: results are single precision only when every input is."""
+    return all(np.asarray(a).dtype in (np.float32, np.complex64) for a in arrays)
 
 
 def _check_system(A, b):
-    """Validate A (n, d) and b (n,) or (n, k); b is returned as (n, k), F-order."""
-    A = as_array(A, "A", ndim=2)
-    return A, _check_rhs(b, A.shape[0])
+    """A (n, d) and b (n, k) F-ordered, float64 or (if either is complex) complex128."""
+    A = as_array(A, "A", ndim=2, dtype=_SYSTEM_DTYPES, allow_empty=True)
+    b = as_array(b, "b", ndim=(1, 2), dtype=_SYSTEM_DTYPES, allow_empty=True)
+    if b.shape[0] != A.shape[0]:
+        raise _incompatible(A.shape, b.shape)
+    if A.dtype.kind == "c" or b.dtype.kind == "c":
+        A, b = A.astype(np.complex128, copy=False), b.astype(np.complex128, copy=False)
+    return A, np.asfortranarray(b.reshape(b.shape[0], 1 if b.ndim == 1 else b.shape[1]))
 
 
 def _check_system_gpu(A, b):
@@ -81,24 +94,47 @@ def _check_system_gpu(A, b):
 
     if A.ndim != 2 or A.size == 0:
         raise ValueError(f"A must be a non-empty 2-D array, got shape {A.shape}")
+    if A.dtype.kind == "c":
+        raise TypeError("complex A is solved on the CPU only; copy it to the host")
     A = cupy.asarray(A, dtype=cupy.float64)
     if not (A.flags.c_contiguous or A.flags.f_contiguous):
         A = cupy.ascontiguousarray(A)
     if not bool(cupy.isfinite(A).all()):
         raise ValueError("A must be finite, but contains NaN or Inf")
-    return A, _check_rhs(cupy.asnumpy(b) if is_cuda_array(b) else b, A.shape[0])
+    b = as_array(cupy.asnumpy(b) if is_cuda_array(b) else b, "b", ndim=(1, 2))
+    if b.shape[0] != A.shape[0]:
+        raise _incompatible(A.shape, b.shape)
+    return A, np.asfortranarray(b.reshape(b.shape[0], -1))
 
 
-def _check_rcond(rcond) -> float:
-    # Kernel convention: a negative rcond selects numpy's default eps * max(m, n).
-    return -1.0 if rcond is None else check_real(rcond, "rcond", low=0.0)
+def _check_rcond(rcond, n: int, d: int, single: bool) -> float:
+    """numpy's rcond: None -> eps * max(n, d); negative -> LAPACK's machine precision eps / 2,
+    as gelsd reads it (eps of the result precision)."""
+    eps = np.finfo(np.float32 if single else np.float64).eps
+    if rcond is None:
+        return float(eps * max(n, d))
+    rcond = check_real(rcond, "rcond")
+    return float(eps / 2) if rcond < 0 else rcond
 
 
 def _qr(A, B, rcond):
-    x, res, rank, s = _core.dense.qr_lstsq(A, B, _check_rcond(rcond))
+    solver = _core.dense.qr_lstsq_complex if A.dtype.kind == "c" else _core.dense.qr_lstsq
+    if A.dtype.kind == "c":
+        A, B = np.asfortranarray(A), np.asfortranarray(B)
+    x, res, rank, s = solver(A, B, rcond)
     status = LstsqStatus.SOLVED
     return dict(x=x, residual_norm=res, rank=int(rank), singular_values=s, status=status,
                 success=True, nit=0, message=_MESSAGES[status])
+
+
+def _empty(A, B):
+    """numpy's answer when A has no rows or no columns: x = 0."""
+    n, d = A.shape
+    x = np.zeros((d, B.shape[1]), dtype=np.result_type(A, B))
+    status = LstsqStatus.SOLVED
+    return dict(x=x, residual_norm=np.linalg.norm(B, axis=0), rank=0,
+                singular_values=np.zeros(0), status=status, success=True, nit=0,
+                message=_MESSAGES[status] + " (A is empty: x = 0)")
 
 
 def choose_method(n: int, d: int) -> str:
@@ -136,63 +172,182 @@ def default_sketch_rows(n: int, d: int, sketch_kind: str, precondition: bool,
     return int(min(n, max(d, int(np.ceil(gamma * d)))))
 
 
-def _sketched(A, B, method, sketch, sketch_rows, oversampling, tol, maxiter, random_state,
-              rcond, nnz_per_column, device):
+def _kernel(A, B, kind, m, seed, nnz, precondition, tol, maxiter, rcond, device):
+    """One sketch-and-solve (precondition=False) or sketch-and-precondition run."""
+    options = (precondition, tol, maxiter, rcond)
+    if device == "cuda":
+        from fastls._device import cuda_module
+        if is_cuda_array(A):
+            return cuda_module().solve_pointer(A.data.ptr, *A.shape, bool(A.flags.c_contiguous), B,
+                                               kind, m, seed, *options)
+        return cuda_module().solve(A, B, kind, m, seed, *options)
+    return _core.sketch.solve(A, B, kind, m, seed, nnz, *options)
+
+
+def _host(a) -> np.ndarray:
+    return a.get() if is_cuda_array(a) else np.asarray(a)
+
+
+def _lost_rank(A, out, rcond: float) -> bool:
+    """True when S A has lower rank than A.
+
+    A null vector v of S A with ||A v|| above the rank threshold proves that
+    A has rank the sketch lost: S A alone never decides the rank.
+    """
+    V = out["null_basis"]
+    if V.shape[1] == 0:
+        return False
+    AV = _host(A @ (_xp(A).asarray(V)))
+    return float(np.linalg.norm(AV, axis=0).max()) > rcond * out["singular_values"][0]
+
+
+def _xp(A):
+    if is_cuda_array(A):
+        import cupy
+        return cupy
+    return np
+
+
+def normal_residual(A, B, X, norm_A: float) -> np.ndarray:
+    """||A^H r|| / (||A|| (||A|| ||x|| + ||r||)) per column, r = b - A x.
+
+    Zero for an exact least-squares solution; a backward-stable solver
+    leaves O(eps). It bounds how far x is from satisfying the normal
+    equations relative to the data's scale, and is how a sketched or
+    iterative answer is checked against A itself.
+    """
+    xp = _xp(A)
+    R = xp.asarray(B) - A @ xp.asarray(X)
+    g = np.linalg.norm(_host(A.conj().T @ R), axis=0)
+    r = np.linalg.norm(_host(R), axis=0)
+    denom = norm_A * (norm_A * np.linalg.norm(_host(X), axis=0) + r)
+    return np.divide(g, denom, out=np.zeros_like(g), where=denom > 0)
+
+
+def optimality_limit(tol: float, n: int, d: int) -> float:
+    """The largest normal_residual a converged sketch-and-precondition answer may have.
+
+    LSQR's stopping test bounds ||(A P)^T r|| by tol times its running
+    estimate of ||A P||_F <= sqrt(d) ||A P||_2, and ||A|| ~ ||R|| for the
+    sketched R; the second term is the rounding floor of forming A^T r.
+    A tenfold margin on both keeps honest answers far from the limit, while
+    an answer from a wrong subspace sits at O(1).
+    """
+    return 10.0 * (np.sqrt(d) * tol + 8.0 * _EPS * np.sqrt(n))
+
+
+def _real_embedding(M: np.ndarray) -> np.ndarray:
+    """[[Re M, -Im M], [Im M, Re M]]: maps [Re x; Im x] to [Re Mx; Im Mx]."""
+    return np.block([[M.real, -M.imag], [M.imag, M.real]])
+
+
+def _error_bars(out, kind: str, m: int):
+    """(se, q): coordinate_error = se, linf_bound = q max_i se_i; NaN where they would not hold."""
     from scipy import stats
 
-    n, d = A.shape
+    rank = int(out["rank"])
+    d, k = out["x"].shape
+    if kind in ("countsketch", "sjlt"):
+        warnings.warn(f"lstsq: sketch={kind!r} gives no error bars (sparse sketches lose the "
+                      "coordinate-error law on coherent inputs); coordinate_error and linf_bound "
+                      "are NaN. Use 'gaussian' (exact law) or 'srht'.", RuntimeWarning, stacklevel=4)
+        return np.full((d, k), np.nan), np.nan
+    # Conditional on S A, the Gaussian sketch makes x' an OLS estimate with
+    # i.i.d. Gaussian noise, so (x' - x*)_i / se_i ~ Student t with m - r
+    # degrees of freedom (note, section 1.6): se_i = ||S r'|| sqrt(P_ii / (m - r)).
+    dof = m - rank
+    if dof < 1:  # no residual degrees of freedom: an honest but empty bound
+        return np.full((d, k), np.inf), np.inf
+    se = out["sketched_residual_norms"][None, :] * np.sqrt(out["covariance_diag"][:, None] / dof)
+    q = stats.t.ppf(1 - _LINF_DELTA / (2 * rank), dof)
+    return se, q
+
+
+def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, random_state,
+              rcond, nnz_per_column, device):
+    is_complex = A.dtype.kind == "c"
+    # Complex A: the real sketch acts on the real embedding, whose least-squares
+    # (and minimum-norm) solution is [Re x; Im x].
+    Ak = _real_embedding(A) if is_complex else A
+    Bk = np.asfortranarray(np.vstack([B.real, B.imag])) if is_complex else B
+    n, d = Ak.shape
     precondition = method == "precondition"
-    kind = check_option(sketch, "sketch", KINDS)
     if sketch_rows is None:
         # On the GPU, passes over A are cheap next to the host QR of S A: keep m small.
         if device == "cuda" and oversampling is None:
             oversampling = GPU_OVERSAMPLING
         m = default_sketch_rows(n, d, kind, precondition, oversampling)
     else:
-        m = check_sketch_rows(sketch_rows, n)
+        m = check_sketch_rows(sketch_rows, A.shape[0]) * (2 if is_complex else 1)
         if m < d:
-            raise ValueError(f"sketch_rows must be at least the number of columns of A ({d}), got {m}")
+            raise ValueError(f"sketch_rows must be at least the number of columns of A "
+                             f"({A.shape[1]}), got {sketch_rows}")
     tol = check_real(tol, "tol", low=0.0, high=1.0, low_open=True)
     maxiter = 200 if maxiter is None else check_int(maxiter, "maxiter", low=1)
-    nnz = _nnz(kind, nnz_per_column, m)
-    args = (kind, m, native_seed(random_state))
-    options = (precondition, tol, maxiter, _check_rcond(rcond))
-    if device == "cuda":
-        from fastls._device import cuda_module
-        if is_cuda_array(A):
-            out = cuda_module().solve_pointer(A.data.ptr, n, d, bool(A.flags.c_contiguous), B,
-                                              *args, *options)
-        else:
-            out = cuda_module().solve(A, B, *args, *options)
-    else:
-        out = _core.sketch.solve(A, B, *args, nnz, *options)
-    rank = int(out["rank"])
-    fields = dict(x=out["x"], residual_norm=out["residual_norms"], rank=rank,
-                  singular_values=out["singular_values"], sketch=kind, sketch_rows=m,
-                  sketched_residual_norm=out["sketched_residual_norms"])
-    if precondition:
+    seed = native_seed(random_state)
+    _nnz(kind, nnz_per_column, m)  # validate once, before any work
+
+    fallback = None
+    while True:
+        try:
+            out = _kernel(Ak, Bk, kind, m, seed, _nnz(kind, nnz_per_column, m), precondition,
+                          tol, maxiter, rcond, device)
+        except LinAlgError:  # S A is numerically zero
+            out = None
+        if out is not None and not _lost_rank(Ak, out, rcond):
+            break
+        if 2 * m > n:  # a larger sketch would cost as much as QR
+            fallback = "the sketch lost rank that A has"
+            break
+        m *= 2
+
+    eta = None
+    if fallback is None and precondition:
+        eta = normal_residual(Ak, Bk, out["x"], out["singular_values"][0])
         status = LstsqStatus(max(out["istop"]))  # the worst column: codes grow with trouble
-        fields.update(status=status, nit=int(max(out["nit"])),
-                      success=status in (LstsqStatus.SOLVED, LstsqStatus.CONSISTENT,
-                                         LstsqStatus.CONVERGED))
-    else:
-        # Conditional on S A, the Gaussian sketch makes x' an OLS estimate with
-        # i.i.d. Gaussian noise, so (x' - x*)_i / se_i ~ Student t with m - r
-        # degrees of freedom (note, section 1.6): se_i = ||S r'|| sqrt(P_ii / (m - r)).
-        dof = m - rank
-        if dof >= 1:
-            se = out["sketched_residual_norms"][None, :] * np.sqrt(out["covariance_diag"][:, None] / dof)
-            q = stats.t.ppf(1 - _LINF_DELTA / (2 * rank), dof)
-            linf = q * se.max(axis=0)
+        limit = optimality_limit(tol, n, d)
+        if status in _CONVERGED and eta.max() > limit:
+            fallback = (f"the LSQR answer failed the check against A (normal-equation residual "
+                        f"{eta.max():.1e} > {limit:.1e})")
+    if fallback is not None:
+        fields = _qr(_host(A), B, rcond)
+        fields.update(sketch=kind, sketch_rows=m // 2 if is_complex else m,
+                      message=f"{fields['message']} by QR: {fallback}")
+        if precondition:
+            fields["normal_residual"] = normal_residual(_host(A), B, fields["x"],
+                                                        fields["singular_values"][0])
         else:
-            se = np.full((d, B.shape[1]), np.inf)
-            linf = np.full(B.shape[1], np.inf)
-        status = LstsqStatus.SOLVED
-        fields.update(status=status, nit=0, success=True, coordinate_error=se, linf_bound=linf)
+            warnings.warn(f"lstsq: {fallback}, so x was computed by QR and carries no sketch "
+                          "error bars (coordinate_error and linf_bound are NaN)", RuntimeWarning,
+                          stacklevel=3)
+            fields.update(coordinate_error=np.full(fields["x"].shape, np.nan),
+                          linf_bound=np.full(B.shape[1], np.nan))
+        return fields
+
+    rank = int(out["rank"])
+    x = out["x"]
+    fields = dict(residual_norm=out["residual_norms"], singular_values=out["singular_values"],
+                  sketch=kind, sketch_rows=m, sketched_residual_norm=out["sketched_residual_norms"])
+    if precondition:
+        fields.update(status=status, nit=int(max(out["nit"])), success=status in _CONVERGED,
+                      normal_residual=eta)
+    else:
+        se, q = _error_bars(out, kind, m)
+        if is_complex:  # |e| <= q hypot(se_re, se_im) when both parts are within their bars
+            se = np.hypot(se[: d // 2], se[d // 2:])
+        fields.update(status=LstsqStatus.SOLVED, nit=0, success=True, coordinate_error=se,
+                      linf_bound=q * se.max(axis=0))
+    if is_complex:
+        x = x[: d // 2] + 1j * x[d // 2:]
+        rank //= 2
+        fields["singular_values"] = fields["singular_values"][::2]
+        m //= 2
+        fields["sketch_rows"] = m
     message = _MESSAGES[fields["status"]]
-    if rank < d:
-        message += f"; A is rank deficient (rank {rank} < {d}): minimum-norm solution"
-    fields["message"] = message
+    if rank < x.shape[0]:
+        message += (f"; A is rank deficient (rank {rank} < {x.shape[0]}, checked against A): "
+                    "minimum-norm solution")
+    fields.update(x=x, rank=rank, message=message)
     return fields
 
 
@@ -205,8 +360,9 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
     Parameters
     ----------
     A : (n, d) array_like
-        Any real numeric dtype (computed in float64). C or F order is used
-        as is; other strides are copied once.
+        Real or complex. Computed in float64 (complex128); C or F order is
+        used as is, other strides are copied once. Empty A gives x = 0, as
+        numpy.linalg.lstsq does.
     b : (n,) or (n, k) array_like
     method : {"auto", "qr", "sketch", "precondition"}
         "qr": Householder QR, then an SVD of the small triangular factor:
@@ -214,15 +370,24 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
         s_max dropped), tall or wide A.
         "sketch": sketch-and-solve, x' = argmin ||S A x - S b|| by QR of S A.
         Carries ``coordinate_error`` (per-coordinate standard errors: exact
-        Student-t law for ``sketch="gaussian"``, an estimate for the other
-        kinds) and ``linf_bound`` (a bound on ||x' - x*||_inf holding with
-        probability 0.95 under that law).
+        Student-t law for ``sketch="gaussian"``, an estimate for "srht" and
+        "rademacher", NaN with a warning for the sparse kinds) and
+        ``linf_bound`` (a bound on ||x' - x*||_inf holding with probability
+        0.95 under that law).
         "precondition": R from QR of S A, then LSQR on A R^{-1} from the
         sketch-and-solve answer, to ``tol`` (SciPy's lsqr stopping rules with
         atol = btol = tol). Full accuracy; rank-deficient A gets the SVD
         preconditioner V_r S_r^{-1} and the minimum-norm solution.
         "auto": "precondition" when :func:`choose_method` says it pays
         (n >= 100 d, d >= 64, n d >= 2^22), else "qr".
+
+        Every sketched answer is checked against A before it is returned: the
+        rank of S A is confirmed on A (a null vector v of S A must have
+        ||A v|| below the rank threshold), else the sketch is doubled, and
+        where that would cost as much as QR, QR solves instead (the message
+        says so). A "precondition" answer must also pass
+        :func:`normal_residual` <= :func:`optimality_limit` when LSQR
+        reports convergence, else QR solves instead.
     sketch : {"srht", "gaussian", "rademacher", "countsketch", "sjlt"}
     sketch_rows, oversampling : int, float, optional
         m (d <= m <= n), or m = ceil(oversampling * d); see
@@ -231,7 +396,10 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
         Stopping tolerance and iteration limit for "precondition" (default 200).
     random_state : None, int or numpy.random.Generator
     rcond : float, optional
-        Relative cut-off for small singular values; default eps * max(n, d).
+        Relative cut-off for small singular values, as numpy.linalg.lstsq:
+        None means eps * max(n, d), a negative value means the machine
+        precision eps / 2, as LAPACK's gelsd reads it (eps of the result's
+        precision).
     nnz_per_column : int, optional
         For ``sketch="sjlt"``.
     device : {"cpu", "cuda", "auto"}, optional
@@ -240,36 +408,58 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
         entries). On the GPU every pass over A runs on the device and only the
         small m x d factorization and d-vectors touch the host. A CuPy A is
         used in place (b is copied to the host: it is one column of A's size).
-        method="qr" runs on the CPU only.
+        method="qr" and complex A run on the CPU only.
 
     Returns
     -------
     LstsqResult
-        ``x`` has shape (d,) or (d, k) like b; ``residual_norm`` = ||b - A x||_2
-        per column; ``rank`` and ``singular_values`` (of A for "qr", of S A
-        for the sketch methods); ``nit`` and ``status`` say why LSQR stopped.
+        ``x`` has shape (d,) or (d, k) like b, in the inputs' precision
+        family as numpy returns it (float32 only when A and b both are);
+        ``residual_norm`` = ||b - A x||_2 per column; ``rank`` (of A) and
+        ``singular_values`` (of A for "qr", of S A for the sketch methods);
+        ``nit`` and ``status`` say why LSQR stopped; ``normal_residual``
+        for "precondition".
+
+    Raises
+    ------
+    LinAlgError
+        (also a ValueError) when b's rows do not match A's, as numpy does.
     """
     method = check_option(method, "method", _METHODS)
     on_gpu = is_cuda_array(A)
+    single = not on_gpu and _single_precision(A, b)
     A, B = _check_system_gpu(A, b) if on_gpu else _check_system(A, b)
+    n, d = A.shape
+    rcond = _check_rcond(rcond, n, d, single)
     if method == "auto":
-        method = choose_method(*A.shape)
+        method = choose_method(n, d)
         if on_gpu and method == "qr":
             method = "precondition"  # the GPU path has no direct solver; stay on the device
-    if method == "qr":
-        if device is not None and check_option(device, "device", DEVICES) == "cuda":
-            raise ValueError("method='qr' runs on the CPU only; use method='precondition' or "
-                             "'sketch' with device='cuda'")
+    if method == "qr" and device is not None and check_option(device, "device", DEVICES) == "cuda":
+        raise ValueError("method='qr' runs on the CPU only; use method='precondition' or "
+                         "'sketch' with device='cuda'")
+    if method != "qr" and n < d:
+        raise ValueError(f"method={method!r} needs a tall A (rows >= columns), got shape {A.shape}")
+    kind = check_option(sketch, "sketch", KINDS)
+    if A.size == 0:
+        fields = _empty(A, B)
+    elif method == "qr":
         fields = _qr(A, B, rcond)
     else:
-        if A.shape[0] < A.shape[1]:
-            raise ValueError(f"method={method!r} needs a tall A (rows >= columns), got shape {A.shape}")
-        dev = resolve_device(device, check_option(sketch, "sketch", KINDS), A.size, on_gpu)
-        fields = _sketched(A, B, method, sketch, sketch_rows, oversampling, tol, maxiter,
+        if A.dtype.kind == "c":
+            if device is not None and check_option(device, "device", DEVICES) == "cuda":
+                raise ValueError("complex A is solved on the CPU only; use device='cpu'")
+            dev = "cpu"
+        else:
+            dev = resolve_device(device, kind, A.size, on_gpu)
+        fields = _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter,
                            random_state, rcond, nnz_per_column, dev)
+    if single:  # numpy's precision family: single in, single out
+        fields["x"] = fields["x"].astype(np.complex64 if fields["x"].dtype.kind == "c" else np.float32)
+        fields["singular_values"] = fields["singular_values"].astype(np.float32)
     if np.ndim(b) == 1:
         for key in ("x", "residual_norm", "sketched_residual_norm", "coordinate_error",
-                    "linf_bound"):
+                    "linf_bound", "normal_residual"):
             if fields.get(key) is not None:
                 value = fields[key][..., 0]
                 fields[key] = float(value) if value.ndim == 0 else value

@@ -3,7 +3,6 @@
 #include <Eigen/Householder>
 #include <Eigen/QR>
 #include <Eigen/SVD>
-#include <limits>
 
 #include "fastls/common/error.hpp"
 
@@ -11,46 +10,50 @@ namespace fastls::dense {
 namespace {
 
 using Eigen::Index;
-using Eigen::MatrixXd;
 
-// Left_r diag(1/s_r) Right_r^T C over the r leading singular triplets: the
-// pseudo-inverse of R (Left=V, Right=U) or of R^T (Left=U, Right=V).
-MatrixXd pinv_apply(const MatrixXd& Left, const MatrixXd& Right, const Eigen::VectorXd& s,
-                    Index r, const MatrixXd& C) {
-    MatrixXd tmp = Right.leftCols(r).transpose() * C;
+template <class Scalar>
+using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+
+// Left_r diag(1/s_r) Right_r^H C over the r leading singular triplets: the
+// pseudo-inverse of R (Left=V, Right=U) or of R^H (Left=U, Right=V).
+template <class Scalar>
+Mat<Scalar> pinv_apply(const Mat<Scalar>& Left, const Mat<Scalar>& Right, const Eigen::VectorXd& s,
+                       Index r, const Mat<Scalar>& C) {
+    Mat<Scalar> tmp = Right.leftCols(r).adjoint() * C;
     // Divide, not multiply by 1/s: 1/s overflows for subnormal s, and 0 * inf is NaN.
-    tmp.array().colwise() /= s.head(r).array();
+    for (Index i = 0; i < r; ++i) tmp.row(i) /= s(i);
     return Left.leftCols(r) * tmp;
 }
 
-template <class MatA>
-QrLstsq solve(const MatA& A, const ColRef& B, double rcond) {
+template <class MatA, class MatB>
+auto solve(const MatA& A, const MatB& B, double rcond) {
+    using Scalar = typename MatA::Scalar;
     const Index m = A.rows(), n = A.cols(), k = B.cols();
     require(B.rows() == m, "b must have as many rows as A");
-    if (rcond < 0) rcond = std::numeric_limits<double>::epsilon() * double(std::max(m, n));
+    require(rcond >= 0, "rcond must be >= 0");
 
-    QrLstsq out;
+    QrLstsq<Scalar> out;
     const bool tall = m >= n;
-    // Factor the tall orientation: A (tall) or A^T (wide). One copy of A.
-    Eigen::HouseholderQR<MatrixXd> qr;
-    if (tall) qr.compute(MatrixXd(A));
-    else qr.compute(MatrixXd(A.transpose()));
+    // Factor the tall orientation: A (tall) or A^H (wide). One copy of A.
+    Eigen::HouseholderQR<Mat<Scalar>> qr;
+    if (tall) qr.compute(Mat<Scalar>(A));
+    else qr.compute(Mat<Scalar>(A.adjoint()));
     const Index p = std::min(m, n);
-    MatrixXd R = qr.matrixQR().topRows(p).template triangularView<Eigen::Upper>();
-    Eigen::BDCSVD<MatrixXd> svd(R, Eigen::ComputeFullU | Eigen::ComputeFullV);
+    Mat<Scalar> R = qr.matrixQR().topRows(p).template triangularView<Eigen::Upper>();
+    Eigen::BDCSVD<Mat<Scalar>> svd(R, Eigen::ComputeFullU | Eigen::ComputeFullV);
     out.singular_values = svd.singularValues();
     const double tol = p > 0 ? rcond * out.singular_values(0) : 0.0;
 
     const Eigen::VectorXd& sv = out.singular_values;
     while (out.rank < p && sv(out.rank) > tol) ++out.rank;
     if (tall) {
-        // A = Q R  =>  x = R^+ (Q^T b)[:n].
-        const MatrixXd QtB = qr.householderQ().transpose() * B;
-        out.x = pinv_apply(svd.matrixV(), svd.matrixU(), sv, out.rank, QtB.topRows(n));
+        // A = Q R  =>  x = R^+ (Q^H b)[:n].
+        const Mat<Scalar> QhB = qr.householderQ().adjoint() * B;
+        out.x = pinv_apply<Scalar>(svd.matrixV(), svd.matrixU(), sv, out.rank, QhB.topRows(n));
     } else {
-        // A^T = Q R  =>  A = R^T Q^T and x = Q [(R^T)^+ b; 0].
-        MatrixXd z = MatrixXd::Zero(n, k);
-        z.topRows(m) = pinv_apply(svd.matrixU(), svd.matrixV(), sv, out.rank, B);
+        // A^H = Q R  =>  A = R^H Q^H and x = Q [(R^H)^+ b; 0].
+        Mat<Scalar> z = Mat<Scalar>::Zero(n, k);
+        z.topRows(m) = pinv_apply<Scalar>(svd.matrixU(), svd.matrixV(), sv, out.rank, Mat<Scalar>(B));
         out.x = qr.householderQ() * z;
     }
     out.residual_norms = (B - A * out.x).colwise().norm().transpose();
@@ -59,7 +62,10 @@ QrLstsq solve(const MatA& A, const ColRef& B, double rcond) {
 
 }  // namespace
 
-QrLstsq qr_lstsq(const ColRef& A, const ColRef& B, double rcond) { return solve(A, B, rcond); }
-QrLstsq qr_lstsq(const RowRef& A, const ColRef& B, double rcond) { return solve(A, B, rcond); }
+QrLstsq<double> qr_lstsq(const ColRef& A, const ColRef& B, double rcond) { return solve(A, B, rcond); }
+QrLstsq<double> qr_lstsq(const RowRef& A, const ColRef& B, double rcond) { return solve(A, B, rcond); }
+QrLstsq<std::complex<double>> qr_lstsq(const ComplexRef& A, const ComplexRef& B, double rcond) {
+    return solve(A, B, rcond);
+}
 
 }  // namespace fastls::dense

@@ -37,6 +37,8 @@ SketchedFactor::SketchedFactor(const MatrixXd& SA, const MatrixXd& SB, Index n, 
                  svd.singularValues().head(rank_).cwiseInverse().asDiagonal();
         x0_ = dense_ * (svd.matrixU().leftCols(rank_).transpose() * QtSB.topRows(d));
         covariance_diag_ = dense_.rowwise().squaredNorm();
+        // The caller checks A against these: S A may have lost rank that A has.
+        null_basis_ = svd.matrixV().rightCols(d - rank_);
         sketched_residuals_ = (SB - SA * x0_).colwise().norm().transpose();
     }
 }
@@ -56,6 +58,7 @@ void SketchedFactor::fill(SolveResult& out) const {
     out.sketched_residual_norms = sketched_residuals_;
     out.covariance_diag = covariance_diag_;
     out.singular_values = singular_values_;
+    out.null_basis = null_basis_.size() ? null_basis_ : MatrixXd(x0_.rows(), 0);
     out.rank = rank_;
     out.istop.assign(static_cast<std::size_t>(x0_.cols()), 0);
     out.nit.assign(static_cast<std::size_t>(x0_.cols()), 0);

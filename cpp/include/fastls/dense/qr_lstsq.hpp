@@ -2,23 +2,29 @@
 // small triangular factor. The SVD gives the numerical rank with the same rule
 // as numpy.linalg.lstsq (singular values <= rcond * s_max are dropped) and the
 // minimum-norm solution, at O(min(m,n)^3) extra cost on top of the QR, which is
-// what LAPACK's gelsd also does after its own QR.
+// what LAPACK's gelsd also does after its own QR. Real and complex.
 #pragma once
 #include <Eigen/Core>
+#include <complex>
 
 #include "fastls/common/types.hpp"
 
 namespace fastls::dense {
 
+template <class Scalar>
 struct QrLstsq {
-    Eigen::MatrixXd x;                 // n x k
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> x;  // n x k
     Eigen::VectorXd singular_values;   // min(m, n), descending
     Eigen::VectorXd residual_norms;    // k: ||b_j - A x_j||_2
     Eigen::Index rank = 0;
 };
 
-// A is m x n (any storage order), B is m x k. rcond < 0 means eps * max(m, n).
-QrLstsq qr_lstsq(const ColRef& A, const ColRef& B, double rcond);
-QrLstsq qr_lstsq(const RowRef& A, const ColRef& B, double rcond);
+using ComplexRef = Eigen::Ref<const Eigen::MatrixXcd>;
+
+// A is m x n (any storage order), B is m x k. Singular values <= rcond * s_max
+// count as zero (rcond >= 0; the caller applies numpy's default).
+QrLstsq<double> qr_lstsq(const ColRef& A, const ColRef& B, double rcond);
+QrLstsq<double> qr_lstsq(const RowRef& A, const ColRef& B, double rcond);
+QrLstsq<std::complex<double>> qr_lstsq(const ComplexRef& A, const ComplexRef& B, double rcond);
 
 }  // namespace fastls::dense

@@ -28,6 +28,7 @@ struct SolveResult {
     Eigen::VectorXd sketched_residual_norms; // ||S(b - A x0)|| per column
     Eigen::VectorXd covariance_diag;         // diag(P P^T) ~ diag((A^T A)^+)
     Eigen::VectorXd singular_values;         // of S A
+    Eigen::MatrixXd null_basis;              // d x (d - rank): right null vectors of S A
     Eigen::Index rank = 0;
     std::vector<int> istop;                  // per column (precondition only)
     std::vector<Eigen::Index> nit;           // per column
@@ -64,7 +65,7 @@ public:
     }
 
 private:
-    Eigen::MatrixXd R_, dense_, x0_;
+    Eigen::MatrixXd R_, dense_, x0_, null_basis_;
     Eigen::VectorXd singular_values_, covariance_diag_, sketched_residuals_;
     Eigen::Index rank_ = 0;
 };
