@@ -272,7 +272,13 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     Bk = np.asfortranarray(np.vstack([B.real, B.imag])) if is_complex else B
     n, d = Ak.shape
     precondition = method == "precondition"
-    if sketch_rows is None:
+    tol = check_real(tol, "tol", low=0.0, high=1.0, low_open=True)
+    maxiter = 200 if maxiter is None else check_int(maxiter, "maxiter", low=1)
+    seed = native_seed(random_state)
+    fallback = m = None
+    if n < d:
+        fallback = "A is wide (rows < columns), so no sketch embeds its column space"
+    elif sketch_rows is None:
         # On the GPU, passes over A are cheap next to the host QR of S A: keep m small.
         if device == "cuda" and oversampling is None:
             oversampling = GPU_OVERSAMPLING
@@ -282,23 +288,26 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
         if m < d:
             raise ValueError(f"sketch_rows must be at least the number of columns of A "
                              f"({A.shape[1]}), got {sketch_rows}")
-    tol = check_real(tol, "tol", low=0.0, high=1.0, low_open=True)
-    maxiter = 200 if maxiter is None else check_int(maxiter, "maxiter", low=1)
-    seed = native_seed(random_state)
-    _nnz(kind, nnz_per_column, m)  # validate once, before any work
+    if m is not None:
+        _nnz(kind, nnz_per_column, m)  # validate once, before any work
+    # LSQR on A R^{-1} converges geometrically (about two iterations a decade), so
+    # it runs two decades past tol: the answer then meets tol in A's own norms with
+    # a margin, not only in LSQR's running estimates for the preconditioned system.
+    inner_tol = max(tol / 100, _EPS)
 
-    fallback = None
-    while True:
+    def run(rhs):
+        return _kernel(Ak, rhs, kind, m, seed, _nnz(kind, nnz_per_column, m), precondition,
+                       inner_tol, maxiter, rcond, device)
+
+    while fallback is None:
         try:
-            out = _kernel(Ak, Bk, kind, m, seed, _nnz(kind, nnz_per_column, m), precondition,
-                          tol, maxiter, rcond, device)
+            out = run(Bk)
         except LinAlgError:  # S A is numerically zero
             out = None
         if out is not None and not _lost_rank(Ak, out, rcond):
             break
         if 2 * m > n:  # a larger sketch would cost as much as QR
             fallback = "the sketch lost rank that A has"
-            break
         m *= 2
 
     eta = None
@@ -307,11 +316,22 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
         status = LstsqStatus(max(out["istop"]))  # the worst column: codes grow with trouble
         limit = optimality_limit(tol, n, d)
         if status in _CONVERGED and eta.max() > limit:
+            # One refinement sweep with the same sketch, from the residual of x
+            # (sketch-and-precondition with iterative refinement is backward stable).
+            xp = _xp(Ak)
+            residual = np.asfortranarray(_host(xp.asarray(Bk) - Ak @ xp.asarray(out["x"])))
+            step = run(residual)
+            out["x"] = out["x"] + step["x"]
+            out["nit"] = [a + b for a, b in zip(out["nit"], step["nit"])]
+            out["residual_norms"] = step["residual_norms"]
+            status = LstsqStatus(max(step["istop"]))
+            eta = normal_residual(Ak, Bk, out["x"], out["singular_values"][0])
+        if status in _CONVERGED and eta.max() > limit:
             fallback = (f"the LSQR answer failed the check against A (normal-equation residual "
                         f"{eta.max():.1e} > {limit:.1e})")
     if fallback is not None:
         fields = _qr(_host(A), B, rcond)
-        fields.update(sketch=kind, sketch_rows=m // 2 if is_complex else m,
+        fields.update(sketch=kind, sketch_rows=None,
                       message=f"{fields['message']} by QR: {fallback}")
         if precondition:
             fields["normal_residual"] = normal_residual(_host(A), B, fields["x"],
@@ -353,7 +373,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
 
 def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int | None = None,
           oversampling: float | None = None, tol: float = 1e-12, maxiter: int | None = None,
-          random_state=None, rcond: float | None = None,
+          random_state=None, rcond: float | None = None, damp: float = 0.0,
           nnz_per_column: int | None = None, device: str | None = None) -> LstsqResult:
     """Least-squares solution of ``A x ≈ b``.
 
@@ -387,7 +407,8 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
         where that would cost as much as QR, QR solves instead (the message
         says so). A "precondition" answer must also pass
         :func:`normal_residual` <= :func:`optimality_limit` when LSQR
-        reports convergence, else QR solves instead.
+        reports convergence, else QR solves instead. Wide A (n < d) is
+        solved by QR for every method.
     sketch : {"srht", "gaussian", "rademacher", "countsketch", "sjlt"}
     sketch_rows, oversampling : int, float, optional
         m (d <= m <= n), or m = ceil(oversampling * d); see
@@ -395,6 +416,10 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
     tol, maxiter : float, int
         Stopping tolerance and iteration limit for "precondition" (default 200).
     random_state : None, int or numpy.random.Generator
+    damp : float
+        Ridge regularisation as in scipy.sparse.linalg.lsqr: minimise
+        ||A x - b||^2 + damp^2 ||x||^2 (every method; the stacked system
+        [A; damp I] x = [b; 0] is solved).
     rcond : float, optional
         Relative cut-off for small singular values, as numpy.linalg.lstsq:
         None means eps * max(n, d), a negative value means the machine
@@ -438,9 +463,13 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
     if method == "qr" and device is not None and check_option(device, "device", DEVICES) == "cuda":
         raise ValueError("method='qr' runs on the CPU only; use method='precondition' or "
                          "'sketch' with device='cuda'")
-    if method != "qr" and n < d:
-        raise ValueError(f"method={method!r} needs a tall A (rows >= columns), got shape {A.shape}")
     kind = check_option(sketch, "sketch", KINDS)
+    damp = check_real(damp, "damp", low=0.0)
+    if damp > 0 and A.size:  # ridge: the stacked system [A; damp I] x = [b; 0]
+        xp = _xp(A)
+        A0, B0 = A, B
+        A = xp.vstack([A, damp * xp.eye(d, dtype=A.dtype)])
+        B = np.asfortranarray(np.vstack([B, np.zeros((d, B.shape[1]), dtype=B.dtype)]))
     if A.size == 0:
         fields = _empty(A, B)
     elif method == "qr":
@@ -454,6 +483,9 @@ def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int 
             dev = resolve_device(device, kind, A.size, on_gpu)
         fields = _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter,
                            random_state, rcond, nnz_per_column, dev)
+    if damp > 0 and A.size:  # report ||b - A x||, not the stacked residual
+        fields["residual_norm"] = np.linalg.norm(
+            _host(_xp(A0).asarray(B0) - A0 @ _xp(A0).asarray(fields["x"])), axis=0)
     if single:  # numpy's precision family: single in, single out
         fields["x"] = fields["x"].astype(np.complex64 if fields["x"].dtype.kind == "c" else np.float32)
         fields["singular_values"] = fields["singular_values"].astype(np.float32)
