@@ -1,0 +1,223 @@
+"""Never a silent wrong answer from fastls.lstsq.
+
+Every sketched or iterative answer is checked against A itself: the rank of
+S A is confirmed on A, a precondition answer must satisfy the normal
+equations to its tolerance, and sketch-and-solve error bars hold at their
+stated level or are NaN with a warning. References: numpy.linalg.lstsq and
+the explicitly stacked ridge system.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import fastls
+from fastls.linalg import normal_residual, optimality_limit
+
+KINDS = ["srht", "gaussian", "rademacher", "countsketch", "sjlt"]
+SHAPES = [(35, 35), (40, 30), (60, 40), (150, 100), (300, 30), (5000, 20)]  # n from d to 250 d
+
+
+def _numpy(A, b):
+    return np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_precondition_matches_numpy_from_square_to_tall(kind, shape):
+    """The near-square case used to return relative error 1 with success=True (rank read off S A)."""
+    n, d = shape
+    rng = np.random.default_rng(n * 1000 + d)
+    A = rng.standard_normal((n, d))
+    b = rng.standard_normal(n)
+    x_ref = _numpy(A, b)
+    for seed in range(3):
+        res = fastls.lstsq(A, b, method="precondition", sketch=kind, random_state=seed)
+        assert res.success and res.rank == d
+        cond = np.linalg.cond(A)
+        np.testing.assert_allclose(res.x, x_ref, rtol=0, atol=1e-9 * cond * np.linalg.norm(x_ref))
+        assert res.normal_residual <= optimality_limit(1e-12, n, d)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("shape", SHAPES[:4])
+def test_sketch_and_solve_never_reports_false_error_bars(kind, shape):
+    """A 35 x 35 system once reported linf_bound 1e-14 with an actual error of 1.7."""
+    n, d = shape
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((n, d))
+    b = A @ rng.standard_normal(d) + 0.1 * rng.standard_normal(n)
+    x_ref = _numpy(A, b)
+    for seed in range(5):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = fastls.lstsq(A, b, method="sketch", sketch=kind, random_state=seed)
+        err = np.abs(res.x - x_ref).max()
+        if np.isnan(res.linf_bound):
+            assert any("error bars" in str(w.message) for w in caught)
+            if "QR" in res.message:  # the sketch lost rank: the answer is exact
+                np.testing.assert_allclose(res.x, x_ref, atol=1e-10 * np.linalg.norm(x_ref))
+        else:
+            # A bound that holds with probability 0.95 must not be off by orders of magnitude.
+            assert err <= 10 * res.linf_bound
+
+
+def test_lost_rank_is_detected_and_solved_exactly():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((100, 100))
+    x = rng.standard_normal(100)
+    res = fastls.lstsq(A, A @ x, method="precondition", sketch="srht", random_state=0)
+    assert res.success and res.rank == 100
+    assert "lost rank" in res.message and "QR" in res.message
+    np.testing.assert_allclose(res.x, x, rtol=1e-10)
+
+
+def test_true_rank_deficiency_is_confirmed_on_A():
+    """A rank-deficient A keeps its sketched solve and minimum-norm answer (no fallback)."""
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((4000, 12)) @ rng.standard_normal((12, 30))  # rank 12
+    b = rng.standard_normal(4000)
+    res = fastls.lstsq(A, b, method="precondition", random_state=2)
+    assert res.rank == 12 and "QR" not in res.message and "checked against A" in res.message
+    np.testing.assert_allclose(res.x, _numpy(A, b), atol=1e-8 * np.linalg.norm(_numpy(A, b)))
+
+
+def test_a_kernel_answer_that_fails_the_check_is_never_returned(monkeypatch):
+    """Whatever LSQR claims, an answer off the normal equations is replaced by
+    a refinement sweep or, failing that, by QR."""
+    import fastls.linalg as linalg
+
+    kernel = linalg._kernel
+
+    def corrupted(*args, **kwargs):
+        out = kernel(*args, **kwargs)
+        out["x"] = out["x"] + 1e-3  # claims CONVERGED, is wrong
+        return out
+
+    monkeypatch.setattr(linalg, "_kernel", corrupted)
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((3000, 10))
+    b = rng.standard_normal(3000)
+    res = fastls.lstsq(A, b, method="precondition", random_state=0)
+    assert "failed the check against A" in res.message
+    np.testing.assert_allclose(res.x, _numpy(A, b), atol=1e-12)
+
+
+def test_normal_residual_is_zero_for_the_solution_and_order_one_for_a_wrong_one():
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((500, 8))
+    b = rng.standard_normal(500)
+    x = _numpy(A, b)
+    norm_A = np.linalg.norm(A, 2)
+    B, X = b[:, None], x[:, None]
+    assert normal_residual(A, B, X, norm_A)[0] < 1e-15
+    X_wrong = X.copy()
+    X_wrong[0] += 1.0
+    assert normal_residual(A, B, X_wrong, norm_A)[0] > 1e-2
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "srht", "rademacher"])
+def test_linf_bound_coverage_on_small_and_coherent_problems(kind):
+    """The 95% l-inf bound covers the actual error in >= 90% of draws (binomial
+    SE ~ 0.015 at 200 draws), also where m is close to n and on a coherent design."""
+    for n, d, m, coherent in [(40, 10, 40, False), (200, 10, 40, True)]:
+        rng = np.random.default_rng(1)
+        if coherent:
+            A = np.zeros((n, d))
+            A[:d, :d] = np.eye(d)
+        else:
+            A = rng.standard_normal((n, d)) * np.linspace(1, 5, d)
+        covered = given = 0
+        for seed in range(200):
+            draw = np.random.default_rng(100 + seed)
+            if coherent:
+                b = np.zeros(n)
+                b[draw.choice(np.arange(d, n), 4, replace=False)] = draw.choice([-1.0, 1.0], 4)
+            else:
+                b = A @ draw.standard_normal(d) + draw.standard_normal(n)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = fastls.lstsq(A, b, method="sketch", sketch=kind, sketch_rows=m, random_state=seed)
+            if np.isfinite(res.linf_bound):
+                given += 1
+                covered += np.abs(res.x - _numpy(A, b)).max() <= res.linf_bound
+        assert given >= 150 and covered >= 0.9 * given
+
+
+@pytest.mark.parametrize("kind", ["countsketch", "sjlt"])
+def test_sparse_kinds_give_no_error_bars(kind):
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((2000, 10))
+    with pytest.warns(RuntimeWarning, match="no error bars"):
+        res = fastls.lstsq(A, rng.standard_normal(2000), method="sketch", sketch=kind, random_state=0)
+    assert np.isnan(res.linf_bound) and np.isnan(res.coordinate_error).all()
+
+
+@pytest.mark.parametrize("method", ["qr", "sketch", "precondition"])
+def test_damp_matches_stacked_system(method):
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((3000, 15))
+    b = rng.standard_normal(3000)
+    damp = 7.0
+    ref = _numpy(np.vstack([A, damp * np.eye(15)]), np.concatenate([b, np.zeros(15)]))
+    res = fastls.lstsq(A, b, method=method, damp=damp, sketch="gaussian", sketch_rows=3000,
+                       random_state=0) if method == "sketch" else \
+        fastls.lstsq(A, b, method=method, damp=damp, random_state=0)
+    tol = 1e-10 if method != "sketch" else 0.5
+    np.testing.assert_allclose(res.x, ref, rtol=tol, atol=tol * np.abs(ref).max())
+    assert res.residual_norm == pytest.approx(np.linalg.norm(b - A @ res.x), rel=1e-10)
+
+
+@pytest.mark.parametrize("method", ["sketch", "precondition"])
+def test_wide_A_is_solved_by_qr_with_minimum_norm(method):
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((20, 50))
+    b = rng.standard_normal(20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = fastls.lstsq(A, b, method=method)
+    assert "wide" in res.message
+    np.testing.assert_allclose(res.x, _numpy(A, b), atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["qr", "sketch", "precondition"])
+def test_complex_A_and_b(method):
+    rng = np.random.default_rng(6)
+    A = rng.standard_normal((400, 12)) + 1j * rng.standard_normal((400, 12))
+    b = rng.standard_normal(400) + 1j * rng.standard_normal(400)
+    ref = _numpy(A, b)
+    res = fastls.lstsq(A, b, method=method, sketch="gaussian", random_state=0)
+    assert res.x.dtype == np.complex128 and res.rank == 12
+    assert res.residual_norm == pytest.approx(np.linalg.norm(b - A @ res.x), rel=1e-10)
+    if method == "sketch":
+        assert np.abs(res.x - ref).max() <= res.linf_bound * 3
+        assert res.coordinate_error.dtype == np.float64
+    else:
+        np.testing.assert_allclose(res.x, ref, atol=1e-10 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("dtype, out", [(np.float32, np.float32), (np.complex64, np.complex64),
+                                        (np.int64, np.float64)])
+def test_precision_family_as_numpy(dtype, out):
+    rng = np.random.default_rng(8)
+    A = (rng.standard_normal((50, 4)) * 10).astype(dtype)
+    b = (rng.standard_normal(50) * 10).astype(dtype)
+    res = fastls.lstsq(A, b, method="qr")
+    assert res.x.dtype == np.linalg.lstsq(A, b, rcond=None)[0].dtype == out
+
+
+def test_shape_mismatch_is_both_valueerror_and_linalgerror():
+    with pytest.raises(np.linalg.LinAlgError, match="Incompatible dimensions") as info:
+        fastls.lstsq(np.ones((5, 2)), np.ones(4))
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("shape, k", [((0, 3), 2), ((4, 0), 1), ((0, 0), 0), ((4, 2), 0)])
+def test_empty_inputs_as_numpy(shape, k):
+    A = np.ones(shape)
+    b = np.ones((shape[0], k))
+    res = fastls.lstsq(A, b)
+    x_np, _, rank_np, s_np = np.linalg.lstsq(A, b, rcond=None)
+    assert res.x.shape == x_np.shape and res.rank == rank_np
+    np.testing.assert_array_equal(res.x, x_np)
+    assert res.singular_values.shape == s_np.shape
