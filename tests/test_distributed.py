@@ -152,6 +152,21 @@ def test_lstsq_exact_and_validation(client, rng):
         fd.lstsq(da.from_array(deficient, chunks=(100, 5)), A[:, 0])
 
 
+@pytest.mark.parametrize("kind", ["sjlt", "srht", "countsketch"])
+def test_lstsq_near_square_is_checked_against_A(client, kind):
+    """Rows ~ columns: the sketch may lose rank that A has; the answer is then
+    never read off S A (doubled sketch or TSQR), and always matches numpy."""
+    rng = np.random.default_rng(11)
+    for n, d in [(60, 60), (90, 60), (400, 60)]:
+        A = rng.standard_normal((n, d))
+        b = rng.standard_normal(n)
+        res = fd.lstsq(da.from_array(A, chunks=(25, d)), da.from_array(b, chunks=25), sketch=kind,
+                       random_state=0)
+        x_ref = np.linalg.lstsq(A, b, rcond=None)[0]
+        np.testing.assert_allclose(res.x, x_ref, atol=1e-9 * np.linalg.cond(A) * np.linalg.norm(x_ref))
+        assert res.success and res.normal_residual <= fastls.linalg.optimality_limit(1e-14, n, d)
+
+
 @pytest.fixture(scope="module")
 def small():
     return fed.reference_problem(5, n_clients=6, n_features=4, samples=[3, 5, 8, 4, 6, 7])

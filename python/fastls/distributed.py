@@ -40,6 +40,7 @@ import scipy.linalg
 from fastls import _core
 from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
+from fastls.linalg import eta, optimality_limit
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
 from fastls.sketching import KINDS, _nnz
 
@@ -207,12 +208,14 @@ class DistributedLstsqResult(Result):
     """Result of :func:`lstsq`.
 
     sketch_rows / sketch: the sketch used; r_diag: |diag R| of the sketched QR
-    (its spread estimates cond(A)); residual_norm: ||b - A x|| (one extra pass).
+    (its spread estimates cond(A)); residual_norm: ||b - A x|| (one extra pass);
+    normal_residual: :func:`fastls.linalg.normal_residual` of x, checked before return.
     """
 
     sketch_rows: int
     sketch: str
     r_diag: np.ndarray
+    normal_residual: float
 
 
 def lstsq(A, b, method: str = "precondition", *, sketch: str = "sjlt",
@@ -250,7 +253,13 @@ def lstsq(A, b, method: str = "precondition", *, sketch: str = "sjlt",
         Persist A and b on the workers first, so every pass reads them from
         memory instead of recomputing their graph (set False if already persisted).
 
-    Raises fastls.LinAlgError when S A (hence A) is numerically rank deficient.
+    The answer is checked against A before it is returned: a sketch that lost
+    rank A has is doubled; an LSQR answer whose normal-equation residual
+    exceeds :func:`fastls.linalg.optimality_limit` is replaced by Dask's TSQR
+    solve (the message says so).
+
+    Raises fastls.LinAlgError when A is numerically rank deficient (confirmed
+    on A: a null vector v of S A has ||A v|| <= eps max(n, d) ||A||).
     """
     dask, da = _dask()
     check_option(method, "method", ("precondition",))
@@ -274,28 +283,57 @@ def lstsq(A, b, method: str = "precondition", *, sketch: str = "sjlt",
         A, b = dask.persist(A.astype(np.float64), b.astype(np.float64))
     seed = native_seed(random_state)
 
-    SAb = _sketch_parts(A, b, kind, m, seed, _nnz(kind, None, m), split_every).compute()
-    Q, R = scipy.linalg.qr(SAb[:, :d], mode="economic")
-    r_diag = np.abs(np.diag(R))
-    if not r_diag.min() > d * np.finfo(float).eps * r_diag.max():
-        raise LinAlgError(f"A is numerically rank deficient (sketched R has |R_ii| ratio "
-                          f"{r_diag.min() / r_diag.max():.2e}); fastls.distributed.lstsq needs full column rank")
-    x = scipy.linalg.solve_triangular(R, Q.T @ SAb[:, d])
-    nit = 0
-    for _ in range(1 + refine):  # each sweep restarts LSQR at x with a freshly computed residual
-        y, its, status = _lsqr(A, b, R, x, tol, maxiter - nit, split_every)
-        x = x + scipy.linalg.solve_triangular(R, y)
-        nit += its
-        if status in (LstsqStatus.EXACT, LstsqStatus.MAXITER):
+    rcond = np.finfo(np.float64).eps * max(n, d)
+    fallback = None
+    while True:
+        SAb = _sketch_parts(A, b, kind, m, seed, _nnz(kind, None, m), split_every).compute()
+        Q, R = scipy.linalg.qr(SAb[:, :d], mode="economic")
+        _, s, Vt = np.linalg.svd(R)
+        if s[-1] > rcond * s[0]:
             break
-    residual = math.sqrt(_reduce_pass(A, [blk for blk in b.to_delayed().ravel()], -x, 1.0,
-                                      split_every)[1][0])
+        # S A is rank deficient: the rank is decided on A, never on S A alone.
+        _, stats = _reduce_pass(A, [0.0] * A.numblocks[0], Vt[-1], 0.0, split_every)
+        if math.sqrt(stats[0]) <= rcond * s[0]:
+            raise LinAlgError(f"A is numerically rank deficient (a null vector v of the sketch has "
+                              f"||A v|| = {math.sqrt(stats[0]):.1e} <= rcond ||A||); "
+                              "fastls.distributed.lstsq needs full column rank")
+        if 2 * m > n:
+            fallback = "the sketch lost rank that A has"
+            break
+        m *= 2
+    r_diag = np.abs(np.diag(R))
+    nit, status = 0, LstsqStatus.EXACT
+    if fallback is None:
+        x = scipy.linalg.solve_triangular(R, Q.T @ SAb[:, d])
+        for _ in range(1 + refine):  # each sweep restarts LSQR at x with a freshly computed residual
+            y, its, status = _lsqr(A, b, R, x, tol, maxiter - nit, split_every)
+            x = x + scipy.linalg.solve_triangular(R, y)
+            nit += its
+            if status in (LstsqStatus.EXACT, LstsqStatus.MAXITER):
+                break
+        # The answer is checked against A: the final pass also gives A^T r.
+        _, stats = _reduce_pass(A, list(b.to_delayed().ravel()), -x, 1.0, split_every)
+        eta_x = float(eta(np.linalg.norm(stats[1:]), math.sqrt(stats[0]), np.linalg.norm(x), s[0])[0])
+        limit = optimality_limit(tol, n, d)
+        if status == LstsqStatus.MAXITER and eta_x <= limit:
+            status = LstsqStatus.OPTIMAL  # LSQR's estimates lagged; A itself says optimal
+        if status != LstsqStatus.MAXITER and eta_x > limit:
+            fallback = (f"the LSQR answer failed the check against A (normal-equation residual "
+                        f"{eta_x:.1e} > {limit:.1e})")
+    message = _MESSAGES[status]
+    if fallback is not None:
+        _, da = _dask()
+        x = da.linalg.lstsq(A, b)[0].compute()
+        _, stats = _reduce_pass(A, list(b.to_delayed().ravel()), -x, 1.0, split_every)
+        eta_x = float(eta(np.linalg.norm(stats[1:]), math.sqrt(stats[0]), np.linalg.norm(x), s[0])[0])
+        message = f"solved by TSQR (dask.array.linalg.lstsq): {fallback}"
     if status == LstsqStatus.MAXITER:
         warnings.warn(f"fastls.distributed.lstsq: LSQR reached maxiter={maxiter}",
                       ConvergenceWarning, stacklevel=2)
     return DistributedLstsqResult(
-        x=x, success=status != LstsqStatus.MAXITER, status=status, message=_MESSAGES[status],
-        nit=nit, residual_norm=residual, sketch_rows=m, sketch=kind, r_diag=r_diag)
+        x=x, success=status != LstsqStatus.MAXITER, status=status, message=message,
+        nit=nit, residual_norm=math.sqrt(stats[0]), sketch_rows=m, sketch=kind, r_diag=r_diag,
+        normal_residual=eta_x)
 
 
 def _reduce_pass(A, w_prev, vhat, c, split_every):
