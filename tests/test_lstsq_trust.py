@@ -221,3 +221,15 @@ def test_empty_inputs_as_numpy(shape, k):
     assert res.x.shape == x_np.shape and res.rank == rank_np
     np.testing.assert_array_equal(res.x, x_np)
     assert res.singular_values.shape == s_np.shape
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_real_sketch_of_complex_A(kind):
+    rng = np.random.default_rng(9)
+    A = rng.standard_normal((300, 4)) + 1j * rng.standard_normal((300, 4))
+    S = fastls.sketch_matrix(300, 50, kind=kind, random_state=3)
+    SA = fastls.sketch(A, 50, kind, random_state=3)
+    assert SA.dtype == np.complex128
+    np.testing.assert_allclose(SA, S @ A, atol=1e-13 * np.abs(A).sum(axis=0).max())
+    np.testing.assert_allclose(fastls.sketch(A[:, 1], 50, kind, random_state=3), S @ A[:, 1],
+                               atol=1e-13 * np.abs(A).sum())

@@ -51,7 +51,7 @@ def sketch(A, sketch_rows: int, kind: str = "srht", random_state=None, *,
     Parameters
     ----------
     A : (n,) or (n, d) array_like, or a CuPy array
-        Real; computed in float64. C order is fastest for "srht" on the CPU
+        Real or complex (a real S sketches both parts); computed in float64. C order is fastest for "srht" on the CPU
         (rows are contiguous for its butterflies); F order is used without a
         copy too. A CuPy array is sketched on its GPU and a CuPy array returned.
     sketch_rows : int
@@ -77,7 +77,13 @@ def sketch(A, sketch_rows: int, kind: str = "srht", random_state=None, *,
     on_gpu = is_cuda_array(A)
     if on_gpu:
         return _sketch_cupy(A, sketch_rows, kind, random_state, resolve_device(device, kind, 0, True))
-    A = as_array(A, "A", ndim=(1, 2))
+    A = as_array(A, "A", ndim=(1, 2), dtype=(np.float64, np.complex128))
+    if A.dtype.kind == "c":  # a real S: S A = S Re(A) + i S Im(A), one pass over both
+        parts = np.concatenate([A.real.reshape(A.shape[0], -1), A.imag.reshape(A.shape[0], -1)], 1)
+        SP = sketch(parts, sketch_rows, kind, random_state, nnz_per_column=nnz_per_column,
+                    device=device)
+        SA = SP[:, : SP.shape[1] // 2] + 1j * SP[:, SP.shape[1] // 2:]
+        return SA[:, 0] if A.ndim == 1 else SA
     m = check_sketch_rows(sketch_rows, A.shape[0])
     nnz = _nnz(kind, nnz_per_column, m)
     A2 = A.reshape(A.shape[0], -1)
