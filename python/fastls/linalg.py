@@ -201,6 +201,16 @@ def _lost_rank(A, out, rcond: float) -> bool:
     return float(np.linalg.norm(AV, axis=0).max()) > rcond * out["singular_values"][0]
 
 
+def _lost_residual(out, B, rcond: float) -> bool:
+    """True when S [A b] has lower rank than [A b]: the sketched residual is
+    numerically zero while the residual on A is not (sketch-and-solve's error
+    bars stand on S r)."""
+    scale = rcond * (out["singular_values"][0] * np.linalg.norm(out["x"], axis=0)
+                     + np.linalg.norm(B, axis=0))
+    return bool(np.any((out["sketched_residual_norms"] <= scale) &
+                       (out["residual_norms"] > 1e3 * scale)))
+
+
 def _xp(A):
     if is_cuda_array(A):
         import cupy
@@ -310,10 +320,11 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             out = run(Bk)
         except LinAlgError:  # S A is numerically zero
             out = None
-        if out is not None and not _lost_rank(Ak, out, rcond):
+        if out is not None and not _lost_rank(Ak, out, rcond) and \
+                (precondition or not _lost_residual(out, Bk, rcond)):
             break
         if 2 * m > n:  # a larger sketch would cost as much as QR
-            fallback = "the sketch lost rank that A has"
+            fallback = "the sketch lost rank that A (or [A b]) has"
         m *= 2
 
     eta = None
