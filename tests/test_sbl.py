@@ -152,10 +152,17 @@ def test_structured_estep_equals_dense_formulas(rng, shapes, complex_):
 
 # ---------------------------------------------------------------- classic SBL, I = 1
 
-def reference_em_sbl(y, H, sigma2, learn, max_iter, tol, prune):
-    """Dense EM-SBL by Cholesky/Woodbury, note §2, written independently of fastls.
-    Returns (x, gamma, sigma2, cost per iteration)."""
+def reference_em_sbl(y, H, sigma2, learn, max_iter, tol, prune, prune_snr=0.0):
+    """Dense EM-SBL by Cholesky/Woodbury, note §2, written independently of fastls,
+    with fastls's documented scale-free set-up: y and H scaled to unit RMS, γ_0 = 1,
+    σ² (given in the units of y²) scaled alike, EM stopped when the relative changes
+    of γ and σ² are below tol, and the evidence-based pruning of sbl(): once both are
+    below 10 tol, entries with γ_j / Σ_jj − 1 < prune_snr are dropped.
+    Returns (x, gamma, sigma2, cost per iteration), all in the units of y and H."""
     M, N = H.shape
+    sy = np.sqrt(np.mean(np.abs(y) ** 2))
+    sh = np.sqrt(np.mean(np.abs(H) ** 2))
+    y, H, sigma2 = y / sy, H / sh, sigma2 / sy ** 2
     gamma = np.ones(N)
     costs = []
 
@@ -179,14 +186,24 @@ def reference_em_sbl(y, H, sigma2, learn, max_iter, tol, prune):
         mu, diag, cost, trace = estep(gamma, sigma2)
         costs.append(cost)
         new = np.where(gamma > 0, diag + np.abs(mu) ** 2, 0.0)
+        old_sigma2 = sigma2
         if learn:
             sigma2 = (np.linalg.norm(y - H @ mu) ** 2 + sigma2 * trace) / M
-        done = np.linalg.norm(new - gamma) < tol * np.linalg.norm(gamma)
+        dg = np.linalg.norm(new - gamma) / np.linalg.norm(gamma)
+        ds = abs(sigma2 - old_sigma2) / old_sigma2
+        done = dg < tol and ds <= tol
+        if prune_snr > 0 and dg < 10 * tol and ds <= 10 * tol:
+            dead = (gamma > 0) & (gamma - diag < prune_snr * diag)
+            if dead.any():
+                new[dead] = 0.0
+                done = False
         gamma = new
         if done:
             break
     gamma = np.where(gamma < prune * gamma.max(), 0.0, gamma)
-    return estep(gamma, sigma2)[0], gamma, sigma2, np.array(costs)
+    x = estep(gamma, sigma2)[0]
+    return (x * sy / sh, gamma * (sy / sh) ** 2, sigma2 * sy ** 2,
+            np.array(costs) + 2 * M * np.log(sy))
 
 
 @pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
@@ -202,10 +219,36 @@ def test_one_factor_reproduces_classic_em_sbl_iterates(rng, complex_, learn):
     noise_var = None if learn else sigma2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fastls.ConvergenceWarning)
-        results = [S.sbl(y, H, noise_var=noise_var, max_iter=40),
+        # sbl()'s defaults changed (prune 1e-8 + evidence pruning): the paper's plain
+        # relative pruning is prune=1e-3, prune_snr=0.
+        results = [S.sbl(y, H, noise_var=noise_var, max_iter=40, prune=1e-3, prune_snr=0),
                    S.kron_sbl(y, [H], "svd", noise_var=noise_var, max_iter=40, prune=1e-3),
                    S.kron_sbl(y, [H], "am", noise_var=noise_var, max_iter=40, prune=1e-3)]
+    check_same_iterates(results, x_ref, g_ref, s_ref, c_ref)
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("learn", [False, True], ids=["known-noise", "learned-noise"])
+def test_sbl_defaults_reproduce_reference_with_evidence_pruning(rng, complex_, learn):
+    """sbl() with its defaults (prune 1e-8, prune_snr 10) against the reference.
+    Learned σ² uses M = N: with M < N and noise, EM's σ² drifts to 0 (EM-SBL's known
+    over-fitting) and the run honestly stops at MAX_ITER."""
+    M, N = (60 if learn else 30), 60
+    H = random_factors(rng, [(M, N)], complex_)[0]
+    x = np.zeros(N, H.dtype)
+    x[rng.choice(N, 5, replace=False)] = rng.uniform(1, 2, 5)
+    y, sigma2 = noisy(rng, H @ x, 25)
+    init = 0.1 * np.var(y) if learn else sigma2
+    x_ref, g_ref, s_ref, c_ref = reference_em_sbl(y, H, init, learn, 150, 1e-4, 1e-8, 10.0)
+    res = S.sbl(y, H, noise_var=None if learn else sigma2)
+    assert res.success
+    check_same_iterates([res], x_ref, g_ref, s_ref, c_ref)
+    np.testing.assert_array_equal(res.support, np.flatnonzero(x))
+
+
+def check_same_iterates(results, x_ref, g_ref, s_ref, c_ref):
     for res in results:
+
         # Same iterates: eigendecomposition versus Cholesky of a matrix with
         # condition ~1e3 agree to ~1e-13 per step; 1e-9 leaves room for 40 steps.
         assert res.nit == len(c_ref)
@@ -456,8 +499,10 @@ def test_degenerate_data(rng):
     with pytest.warns(fastls.ConvergenceWarning, match="every entry of a factor was pruned"):
         res = S.kron_sbl(rng.standard_normal(12), H, noise_var=1.0, prune_abs=1e10)
     assert res.status == S.SBLStatus.ALL_PRUNED and not np.any(res.x)
-    with pytest.raises(ValueError, match="y is too large"):
-        S.kron_sbl(np.full(12, 1e200), H)
+    # Scale-free: y of 1e200 (whose square overflows) is solved like y of 1.
+    y = rng.standard_normal(12)
+    small, big = S.kron_sbl(y, H), S.kron_sbl(1e200 * y, H)
+    np.testing.assert_allclose(big.x, 1e200 * small.x, rtol=1e-8)
 
 
 def test_gil_is_released(rng):
@@ -523,19 +568,23 @@ def test_estimator_contract(rng):
     from fastls.estimators import KroneckerSBL
 
     H, x, y, sigma2 = paper_trial(rng, 25)
-    est = KroneckerSBL(noise_var=sigma2)
-    assert est.fit(H, y) is est
+    # Kronecker dictionary: given at construction (a list X is a dense X now).
+    est = KroneckerSBL(factors=H, noise_var=sigma2, fit_intercept=False)
+    assert est.fit(None, y) is est
     assert nmse(est.coef_, x) < 1e-2 and est.n_iter_ >= 1
-    np.testing.assert_allclose(est.predict(H), S.kron_matvec(H, est.coef_))
-    assert est.score(H, y) > 0.9
-    assert clone(est).get_params() == est.get_params()
+    np.testing.assert_allclose(est.predict(None), S.kron_matvec(H, est.coef_))
+    assert est.score(None, y) > 0.9
+    assert clone(est).get_params().keys() == est.get_params().keys()
+    with pytest.raises(ValueError, match="fit_intercept"):
+        KroneckerSBL(factors=H).fit(None, y)
     # dense design matrix: classic SBL, compared with scikit-learn's ARD end state
     X = rng.standard_normal((40, 80))
     w = np.zeros(80)
     w[[3, 17, 50]] = [1.5, -2.0, 1.0]
     t = X @ w + 0.01 * rng.standard_normal(40)
     dense = KroneckerSBL().fit(X, t)
-    np.testing.assert_allclose(dense.predict(X), X @ dense.coef_)
+    np.testing.assert_allclose(dense.predict(X), X @ dense.coef_ + dense.intercept_)
+    assert abs(dense.intercept_) < 0.05  # the data have none
     assert nmse(dense.coef_, w) < 1e-3
     with pytest.warns(fastls.ConvergenceWarning):
         KroneckerSBL(max_iter=1).fit(X, t)

@@ -38,7 +38,7 @@ void bind_scalar(py::module_& m) {
         [](const Mats& H, const VecRef& y, const std::string& method, int max_iter, double tol,
            std::vector<double> prune_rel, double prune_abs, bool learn_noise, double noise_var,
            double noise_floor, double inner_tol, int inner_max_sweeps, std::vector<bool> block,
-           double beta, double eps) -> py::tuple {
+           double beta, double eps, double prune_snr) -> py::tuple {
             sbl::Options opt;
             require(method == "svd" || method == "am" || method == "pc", "unknown method " + method);
             opt.method = method == "svd" ? sbl::Method::svd : method == "am" ? sbl::Method::am : sbl::Method::pc;
@@ -54,6 +54,7 @@ void bind_scalar(py::module_& m) {
             opt.block = std::move(block);
             opt.beta = beta;
             opt.eps = eps;
+            opt.prune_snr = prune_snr;
             auto fit = without_gil([&] { return sbl::kron_sbl<S>(H, y, opt); });
             py::list gamma;
             for (auto& gi : fit.gamma) gamma.append(py::cast(std::move(gi)));
@@ -65,6 +66,7 @@ void bind_scalar(py::module_& m) {
         py::arg("tol"), py::arg("prune_rel"), py::arg("prune_abs"), py::arg("learn_noise"),
         py::arg("noise_var"), py::arg("noise_floor"), py::arg("inner_tol"),
         py::arg("inner_max_sweeps"), py::arg("block"), py::arg("beta"), py::arg("eps"),
+        py::arg("prune_snr") = 0.0,
         "EM loop of Kronecker SBL. Returns (x, gamma_factors, noise_var, nit, converged, cost).");
 }
 

@@ -14,7 +14,8 @@ kron_matvec   (H_1 ⊗ ... ⊗ H_I) x without forming the product.
 sbl           classic EM-SBL with a dense H.
 kron_sbl      SVD-KroSBL (method="svd") and AM-KroSBL (method="am").
 pc_kron_sbl   pattern-coupled (block-sparse) AM-KroSBL.
-KroneckerSBL  scikit-learn estimator (needs scikit-learn).
+KroneckerSBL  scikit-learn estimator (needs scikit-learn): dense X like ARDRegression,
+              or a Kronecker dictionary given as factors=... .
 
 Every solver runs one native EM loop (GIL released, Ctrl-C checked once per
 iteration) with the exact structured E-step: per-factor eigendecompositions of
@@ -48,6 +49,10 @@ _PRUNE = {"svd": (1e-3, 0.5e-3), "am": (1e-2, 0.5e-2)}
 # σ² is floored at this fraction of mean |y|² so that noiseless data
 # (noise_var=0) keeps Σ_y invertible after pruning: an SNR cap of 120 dB.
 _NOISE_FLOOR = 1e-12
+# Classic SBL (sbl() and the estimator): relative pruning is only a numerical
+# clean-up; the evidence-based test prune_snr decides the support.
+_SBL_PRUNE = 1e-8
+_SBL_PRUNE_SNR = 10.0
 
 
 class SBLStatus(IntEnum):
@@ -149,16 +154,21 @@ def _check_prune(prune, n_factors):
     return [check_real(v, "prune", low=0.0, high=1.0) for v in values]
 
 
+def _rms(a) -> float:
+    """Root mean square of |a| without overflow or underflow (0 for a zero array)."""
+    peak = float(np.max(np.abs(a))) if a.size else 0.0
+    if peak == 0.0:
+        return 0.0
+    return peak * float(np.sqrt(np.mean(np.abs(a / peak) ** 2)))
+
+
 def _noise(noise_var, y):
-    """(learn, initial σ², floor): noise_var=None learns σ² from 0.1·var(y)."""
-    with np.errstate(over="ignore"):
-        power = float(np.mean(np.abs(y) ** 2))
-    if not np.isfinite(power):
-        raise ValueError("y is too large to square in float64; rescale y (and noise_var)")
-    floor = max(_NOISE_FLOOR * power, np.finfo(float).tiny)
+    """(learn, initial σ², floor) for the normalised y (unit RMS): noise_var=None
+    learns σ² from 0.1·var(y); the floor keeps Σ_y invertible for noiseless data."""
+    floor = _NOISE_FLOOR
     if noise_var is None:
         return True, max(0.1 * float(np.var(y)), floor), floor
-    return False, check_real(noise_var, "noise_var", low=0.0), floor
+    return False, noise_var, floor
 
 
 # ---------------------------------------------------------------- public API
@@ -183,19 +193,36 @@ def kron_matvec(factors, x, adjoint: bool = False) -> np.ndarray:
 
 
 def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.0,
-           inner_tol=1e-5, inner_max_sweeps=100, block=None, beta=0.0, eps=1e-5):
+           inner_tol=1e-5, inner_max_sweeps=100, block=None, beta=0.0, eps=1e-5, prune_snr=0.0,
+           warning=ConvergenceWarning, stacklevel=3):
+    """Scale-free driver: y and every factor are scaled to unit RMS, the native EM
+    loop runs on the scaled problem (so γ_0 = 1, the noise floor, prune_abs and eps
+    are relative to the data), and x, γ, σ², the cost and the residual are scaled
+    back. y -> c y gives x -> c x; H_i -> c H_i gives x -> x / c (up to rounding)."""
     max_iter = check_int(max_iter, "max_iter", low=1)
     tol = check_real(tol, "tol", low=0.0)
-    learn, sigma2, floor = _noise(noise_var, y)
+    if noise_var is not None:
+        noise_var = check_real(noise_var, "noise_var", low=0.0)
     if not np.any(y):  # the posterior mean is exactly 0 for any γ; EM would only shrink γ
-        return _zero_result(y, mats, method, sigma2)
+        return _zero_result(y, mats, method, 0.0 if noise_var is None else noise_var)
+    y_scale = _rms(y)
+    h_scales = [_rms(m) or 1.0 for m in mats]
+    yn = y / y_scale
+    mats_n = [m / c for m, c in zip(mats, h_scales)]
+    x_scale = y_scale
+    for c in h_scales:
+        x_scale /= c
+    learn, sigma2, floor = _noise(None if noise_var is None else noise_var / y_scale / y_scale, yn)
     if block is None:
         block = [False] * len(mats)
     engine = "svd" if method == "sbl" else method  # one factor: both M-steps are γ = d
     x, gfac, sigma2, nit, converged, cost = _core.sbl.kron_sbl(
-        mats, y, engine, max_iter, tol, prune_rel, prune_abs, learn, sigma2, floor,
-        inner_tol, inner_max_sweeps, block, beta, eps)
+        mats_n, yn, engine, max_iter, tol, prune_rel, prune_abs, learn, sigma2, floor,
+        inner_tol, inner_max_sweeps, block, beta, eps, prune_snr)
     keep = [np.flatnonzero(g > 0) for g in gfac]
+    residual = y_scale * float(np.linalg.norm(yn - _core.sbl.kron_matvec(mats_n, x, False)))
+    gfac = list(gfac)
+    gfac[-1] = gfac[-1] * x_scale * x_scale  # scale convention: ||γ_i|| = 1 for i < I
     gamma = gfac[0]
     for g in gfac[1:]:
         gamma = np.kron(gamma, g)
@@ -206,12 +233,14 @@ def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.
         status = SBLStatus.CONVERGED if converged else SBLStatus.MAX_ITER
     if status is not SBLStatus.CONVERGED:
         warnings.warn(f"{method}: {_MESSAGES[status]} after {nit} iterations",
-                      ConvergenceWarning, stacklevel=3)
-    residual = float(np.linalg.norm(y - _core.sbl.kron_matvec(mats, x, False)))
+                      warning, stacklevel=stacklevel)
+    # log det Σ_y picks up M log(scale²) when y is scaled back; y^H Σ_y^{-1} y does not.
+    cost = cost + y.shape[0] * 2.0 * np.log(y_scale)
     return SBLResult(
-        x=x, success=status is SBLStatus.CONVERGED, status=status, message=_MESSAGES[status],
-        nit=int(nit), residual_norm=residual, gamma=gamma, gamma_factors=list(gfac),
-        noise_var=float(sigma2), support=support, support_factors=keep, cost=cost, method=method)
+        x=x * x_scale, success=status is SBLStatus.CONVERGED, status=status,
+        message=_MESSAGES[status], nit=int(nit), residual_norm=residual, gamma=gamma,
+        gamma_factors=gfac, noise_var=float(sigma2) * y_scale * y_scale, support=support,
+        support_factors=keep, cost=cost, method=method)
 
 
 def _zero_result(y, mats, method, sigma2):
@@ -224,8 +253,8 @@ def _zero_result(y, mats, method, sigma2):
         support_factors=[np.zeros(0, np.intp) for _ in mats], cost=np.zeros(0), method=method)
 
 
-def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune: float = 1e-3
-        ) -> SBLResult:
+def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune=None, *,
+        prune_snr: float = _SBL_PRUNE_SNR) -> SBLResult:
     """Classic EM sparse Bayesian learning (Tipping 2001; Wipf and Rao 2004).
 
     Parameters
@@ -233,11 +262,25 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune: flo
     y : (M,) array_like, real or complex
     H : (M, N) array_like, real or complex (copied once into the native core)
     noise_var : float >= 0 or None
-        Known noise variance σ²; None learns it by EM from ``0.1·var(y)``.
-        0 means noiseless (σ² is floored at 1e-12·mean|y|²).
-    max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` or after max_iter.
+        Known noise variance σ² (in the units of y²); None learns it by EM from
+        ``0.1·var(y)``. 0 means noiseless (σ² is floored at 1e-12·mean|y|²).
+    max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
+        learned, ``|Δσ²| <= tol σ²``) or after max_iter (status MAX_ITER and a
+        ConvergenceWarning).
     prune : entries with ``γ_j < prune · max γ`` are dropped at the start of each
-        iteration (0 disables).
+        iteration (0 disables). Default 1e-8: a numerical clean-up only, so that
+        small true coefficients survive next to large ones.
+    prune_snr : once EM has settled (relative changes of γ and σ² below 10·tol), an
+        entry whose prior variance the data barely shrank, ``γ_j / Σ_jj − 1 < prune_snr``,
+        is dropped and EM goes on. ``γ_j/Σ_jj − 1 = γ_j s_j`` compares the prior
+        variance with the variance the other entries and the noise leave for entry j
+        (Tipping and Faul's ``s_j``); at an evidence maximum it equals ``q_j²/s_j − 1``,
+        so the default 10 keeps an entry when its evidence statistic exceeds 11 (about a
+        3.3σ detection). 0 disables (then only ``prune`` acts, as in the paper).
+
+    Scale-free: y and H are scaled to unit RMS before the EM loop starts from γ = 1
+    and scaled back after, so ``y -> c y`` (with ``noise_var -> c² noise_var``) gives
+    ``x -> c x`` and ``H -> c H`` gives ``x -> x / c``, with the same support.
 
     The E-step is the Woodbury ("M-side") form: a Cholesky factorization of
     ``σ² I + H Γ H^H`` (M × M), O(M² N + M³) per iteration and O(M N) memory; an
@@ -245,9 +288,16 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune: flo
     (noiseless data after pruning). M-step: ``γ_j ← |μ_j|² + Σ_jj``; noise
     ``σ² ← (||y − Hμ||² + σ² Σ_j(1 − Σ_jj/γ_j)) / M``.
     """
+    return _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr)
+
+
+def _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr, warning=ConvergenceWarning,
+         stacklevel=4):
     y, mats = _check_system(y, [as_array(H, "H", ndim=2, dtype=_DTYPES)], "H")
-    prune_rel = _check_prune(prune, 1)
-    return _solve(y, mats, "sbl", noise_var, max_iter, tol, prune_rel)
+    prune_rel = _check_prune(_SBL_PRUNE if prune is None else prune, 1)
+    prune_snr = check_real(prune_snr, "prune_snr", low=0.0)
+    return _solve(y, mats, "sbl", noise_var, max_iter, tol, prune_rel, prune_snr=prune_snr,
+                  warning=warning, stacklevel=stacklevel)
 
 
 def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 150,
@@ -264,20 +314,34 @@ def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 15
         I − 1 sequential rank-one fits (fast, most accurate in the paper).
         "am": Gauss-Seidel sweeps of the exact per-factor minimisers of the EM
         surrogate (a generalised EM: the type-II cost never increases without pruning).
-    noise_var : float >= 0 or None (learned by EM from 0.1·var(y))
-    max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` or after max_iter.
+    noise_var : float >= 0 or None (in the units of y²; learned by EM from 0.1·var(y))
+    max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
+        learned, ``|Δσ²| <= tol σ²``) or after max_iter.
     prune : float or one float per factor; entry k of factor i is dropped when
         ``γ_i[k] < prune_i · max γ_i``. Default: the paper's 1e-3 (svd) / 1e-2 (am),
         halved when σ² is learned. 0 disables.
-    prune_abs : also drop entries with ``γ_i[k] < prune_abs`` (scale-dependent; the
-        paper's IRS study uses 1e-4). Default 0.
+    prune_abs : also drop entries with ``γ_i[k] < prune_abs`` in the scaled units of the
+        EM loop (y and every factor scaled to unit RMS), so it is relative to the data
+        scale; the paper's IRS study uses 1e-4. Default 0.
     inner_tol, inner_max_sweeps : "am" sweeps stop when the Kronecker product changes by
         less than inner_tol relative, or after inner_max_sweeps.
 
+    Scale-free: y and every factor are scaled to unit RMS before the EM loop (which
+    starts from γ = 1) and the results are scaled back, so ``y -> c y`` (with
+    ``noise_var -> c² noise_var``) gives ``x -> c x`` and ``H_i -> c H_i`` gives
+    ``x -> x / c``, with the same support.
+
     Returns
     -------
-    SBLResult; with one factor both methods are classic EM-SBL.
+    SBLResult; with one factor both methods are classic EM-SBL (without sbl()'s
+    evidence-based pruning).
     """
+    return _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, prune_abs=prune_abs,
+                     inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps)
+
+
+def _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, *, prune_abs=0.0,
+              inner_tol=1e-5, inner_max_sweeps=100, warning=ConvergenceWarning, stacklevel=4):
     method = check_option(method, "method", ("svd", "am"))
     y, mats = _check_system(y, _check_factors(factors))
     if prune is None:
@@ -287,7 +351,8 @@ def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 15
     inner_max_sweeps = check_int(inner_max_sweeps, "inner_max_sweeps", low=1)
     return _solve(y, mats, method, noise_var, max_iter, tol, prune_rel,
                   prune_abs=check_real(prune_abs, "prune_abs", low=0.0),
-                  inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps)
+                  inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps, warning=warning,
+                  stacklevel=stacklevel)
 
 
 def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
@@ -307,9 +372,10 @@ def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
     block_modes : sequence of factor indices (0-based) with block sparsity.
     beta : coupling strength (the paper uses 0.5 and 0.8); 0 gives AM-KroSBL.
     prune : relative thresholds on γ̃_i; default 1e-2 on block modes, 1e-1 elsewhere.
-    prune_abs : absolute threshold on every γ̃_i[k] (the paper's 1e-4; it depends on
-        the scale of y and H, so set it to 0 for arbitrary scalings).
-    eps : offset of the effective factors.
+    prune_abs : threshold on every γ̃_i[k] in the scaled units of the EM loop (y and
+        every factor scaled to unit RMS, so it is relative to the data scale); the
+        paper's 1e-4.
+    eps : offset of the effective factors (in the same scaled units).
     inner_tol, inner_max_sweeps : sweeps stop at this relative change or cap.
     Other parameters as in :func:`kron_sbl`.
     """
@@ -341,64 +407,113 @@ def _make_estimator():
     """Build KroneckerSBL on first use: importing scikit-learn costs seconds."""
     try:
         from sklearn.base import BaseEstimator, RegressorMixin
+        from sklearn.utils.validation import check_is_fitted
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("fastls.sbl.KroneckerSBL needs scikit-learn "
                           "(pip install 'fastls[test]' or scikit-learn)") from exc
+    try:
+        from sklearn.utils.validation import validate_data
+    except ImportError:  # scikit-learn < 1.6
+        def validate_data(est, *args, **kwargs):
+            return est._validate_data(*args, **kwargs)
+
+    from fastls._errors import sklearn_convergence_warning
 
     class KroneckerSBL(RegressorMixin, BaseEstimator):
-        """Sparse Bayesian learning regressor with an optional Kronecker dictionary.
+        """Sparse Bayesian learning regressor (ARD prior), optionally with a Kronecker
+        dictionary.
 
-        ``fit(X, y)`` takes either a dense design matrix X (n_samples × n_features;
-        classic EM-SBL) or a list of factors ``[H_1, ..., H_I]`` standing for
-        ``X = H_1 ⊗ ... ⊗ H_I`` (KroSBL with ``method``). No intercept is fitted
-        (compressed-sensing model ``y = X w + noise``). ``predict`` takes the same
-        kind of X. Complex data give complex ``coef_``.
+        Dense use, like ``sklearn.linear_model.ARDRegression``: ``fit(X, y)`` with X of
+        shape (n_samples, n_features) runs classic EM-SBL (:func:`sbl`) on the centred
+        data when ``fit_intercept`` (the default) and sets ``coef_`` and ``intercept_``.
+        Kronecker use: pass ``factors=[H_1, ..., H_I]`` at construction; the design
+        matrix is then ``H_1 ⊗ ... ⊗ H_I`` (never formed), ``fit(None, y)`` runs
+        KroSBL (:func:`kron_sbl` with ``method``) and ``predict(None)`` returns
+        ``(⊗H_i) coef_``; an intercept would break the Kronecker structure, so
+        ``fit_intercept=False`` is required there.
 
-        Parameters mirror :func:`kron_sbl`: method ("svd" | "am"), noise_var (None
-        learns σ²), max_iter, tol, prune.
+        Scale-free (y -> c y gives coef_ -> c coef_), float32 X gives float32 ``coef_``
+        and predictions. Dense X follows scikit-learn's input checks (real only);
+        complex data go through ``factors`` or the functions :func:`sbl` / :func:`kron_sbl`.
 
-        Attributes: coef_, gamma_, gamma_factors_, noise_var_, support_, n_iter_,
-        cost_ (type-II cost per iteration), result_ (the SBLResult).
-        A fit that stops at max_iter emits fastls.ConvergenceWarning.
+        Parameters
+        ----------
+        factors : None or sequence of (m_i, n_i) arrays (Kronecker dictionary).
+        method : "svd" | "am", the KroSBL M-step (factors only).
+        noise_var : None (σ² learned by EM) or the known noise variance in units of y².
+        fit_intercept : centre X and y first (dense X only).
+        max_iter, tol : EM limits; EM stops when the relative change of γ (and of σ²)
+            is below tol. Stopping at max_iter emits a ConvergenceWarning that is both
+            fastls's and scikit-learn's.
+        prune : relative pruning threshold (None: 1e-8 dense, the paper's defaults for
+            factors); prune_snr : evidence-based pruning of :func:`sbl` (dense only).
+
+        Attributes: coef_, intercept_, gamma_, gamma_factors_, noise_var_, support_,
+        n_iter_, cost_ (type-II cost per iteration), result_ (the SBLResult),
+        n_features_in_.
         """
 
-        def __init__(self, method="svd", noise_var=None, max_iter=150, tol=1e-4, prune=None):
+        def __init__(self, factors=None, *, method="svd", noise_var=None, fit_intercept=True,
+                     max_iter=300, tol=1e-4, prune=None, prune_snr=_SBL_PRUNE_SNR):
+            self.factors = factors
             self.method = method
             self.noise_var = noise_var
+            self.fit_intercept = fit_intercept
             self.max_iter = max_iter
             self.tol = tol
             self.prune = prune
+            self.prune_snr = prune_snr
 
         def fit(self, X, y):
-            kron = isinstance(X, (list, tuple))
-            if kron:
-                res = kron_sbl(y, X, method=self.method, noise_var=self.noise_var,
-                               max_iter=self.max_iter, tol=self.tol, prune=self.prune)
+            warning = sklearn_convergence_warning()
+            if self.factors is not None:
+                if X is not None:
+                    raise ValueError("KroneckerSBL(factors=...) takes its design matrix from "
+                                     "factors: call fit(None, y)")
+                if self.fit_intercept:
+                    raise ValueError("fit_intercept=True would break the Kronecker structure; "
+                                     "use KroneckerSBL(factors=..., fit_intercept=False)")
+                res = _kron_sbl(y, self.factors, self.method, self.noise_var, self.max_iter,
+                                self.tol, self.prune, warning=warning, stacklevel=4)
+                dtype = res.x.dtype
+                self.intercept_ = 0.0
+                self.n_features_in_ = res.x.shape[0]
+                coef = res.x
             else:
                 check_option(self.method, "method", ("svd", "am"))
-                res = sbl(y, X, noise_var=self.noise_var, max_iter=self.max_iter, tol=self.tol,
-                          prune=1e-3 if self.prune is None else self.prune)
+                X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True)
+                if self.fit_intercept:
+                    X_offset = X.mean(axis=0, dtype=np.result_type(X.dtype, np.float64))
+                    y_offset = y.mean(dtype=np.result_type(y.dtype, np.float64))
+                    Xc, yc = X - X_offset, y - y_offset
+                else:
+                    Xc, yc = X, y
+                res = _sbl(yc, Xc, self.noise_var, self.max_iter, self.tol, self.prune,
+                           self.prune_snr, warning=warning, stacklevel=4)
+                dtype = X.dtype
+                coef = res.x
+                self.intercept_ = ((y_offset - X_offset @ coef) if self.fit_intercept else 0.0)
+                if dtype == np.float32:
+                    self.intercept_ = np.float32(self.intercept_)
             self.result_ = res
-            self.coef_ = res.x
+            self.coef_ = coef.astype(dtype, copy=False)
             self.gamma_ = res.gamma
             self.gamma_factors_ = res.gamma_factors
             self.noise_var_ = res.noise_var
             self.support_ = res.support
             self.n_iter_ = res.nit
             self.cost_ = res.cost
-            self.n_features_in_ = res.x.shape[0]
             return self
 
         def predict(self, X):
-            from sklearn.utils.validation import check_is_fitted
             check_is_fitted(self, "coef_")
-            if isinstance(X, (list, tuple)):
-                return kron_matvec(X, self.coef_)
-            X = as_array(X, "X", ndim=2, dtype=_DTYPES)
-            if X.shape[1] != self.coef_.shape[0]:
-                raise ValueError(f"X has {X.shape[1]} features, but KroneckerSBL was fitted "
-                                 f"with {self.coef_.shape[0]}")
-            return X @ self.coef_
+            if self.factors is not None:
+                if X is not None:
+                    raise ValueError("KroneckerSBL(factors=...) predicts on its factors: "
+                                     "call predict(None)")
+                return kron_matvec(self.factors, self.coef_)
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+            return X @ self.coef_ + self.intercept_
 
     KroneckerSBL.__module__ = __name__
     KroneckerSBL.__qualname__ = "KroneckerSBL"

@@ -203,12 +203,32 @@ Fit<S> kron_sbl(const std::vector<Mat<S>>& H, const Eigen::Ref<const Vec<S>>& y,
         } else {
             am_project(d, g, C, opt);
         }
+        const double sigma2_old = sigma2;
         if (opt.learn_noise) {
             const double rss = (y - kron_matvec<S>(Hk, e.mu)).squaredNorm();
             sigma2 = std::max((rss + sigma2 * e.trace) / double(M), opt.noise_floor);
         }
         fit.nit = it + 1;
-        if ((kron_vector(g) - before).norm() < opt.tol * before.norm()) {
+        const double dg = (kron_vector(g) - before).norm(), gn = before.norm();
+        const double ds = std::abs(sigma2 - sigma2_old);
+        bool done = dg < opt.tol * gn && ds <= opt.tol * sigma2_old;
+        const bool settled = dg < 10 * opt.tol * gn && ds <= 10 * opt.tol * sigma2_old;
+        if (I == 1 && opt.prune_snr > 0 && settled) {
+            // Evidence-based pruning (see Options::prune_snr); `before` holds the
+            // γ of this E-step, whose diag Σ is e.diag.
+            std::vector<Index> k2;
+            std::vector<double> g2;
+            for (Index k = 0; k < before.size(); ++k)
+                if (!(before[k] - e.diag[k] < opt.prune_snr * e.diag[k]))
+                    k2.push_back(keep[0][k]), g2.push_back(g[0][k]);
+            if (k2.size() != keep[0].size()) {
+                keep[0] = k2;
+                g[0] = Eigen::Map<const VectorXd>(g2.data(), static_cast<Index>(g2.size()));
+                compact();
+                done = false;
+            }
+        }
+        if (done) {
             fit.converged = true;
             break;
         }

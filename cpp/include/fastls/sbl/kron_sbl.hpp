@@ -19,7 +19,10 @@
 //        g_i = argmin_{g >= 0} ||C_β g − t_i|| (C_β = I + β(E + E^T)).
 // Pruning drops entry k of factor i when γ_i[k] < prune_rel[i] · max γ_i or
 // γ_i[k] < prune_abs, which removes column k of H_i, so the support stays a
-// Cartesian product of per-factor keep-lists.
+// Cartesian product of per-factor keep-lists. With one factor, prune_snr adds
+// the evidence-based test of Options::prune_snr. The kernel works in the units
+// it is given: the Python layer scales y and the factors to unit RMS first, so
+// that the initial γ = 1, prune_abs, eps and the noise floor are all relative.
 #pragma once
 #include <Eigen/Core>
 #include <vector>
@@ -33,7 +36,7 @@ enum class Method { svd, am, pc };
 struct Options {
     Method method = Method::svd;
     int max_iter = 150;
-    double tol = 1e-4;                 // EM stop: ||Δγ|| < tol ||γ||
+    double tol = 1e-4;                 // EM stop: ||Δγ|| < tol ||γ|| (and |Δσ²| <= tol σ² when learned)
     std::vector<double> prune_rel;     // per factor (empty: no relative pruning)
     double prune_abs = 0.0;
     bool learn_noise = false;
@@ -44,6 +47,12 @@ struct Options {
     std::vector<bool> block;           // pc: factors with pattern coupling
     double beta = 0.8;                 // pc: coupling strength
     double eps = 1e-5;                 // pc: offset of the effective factors
+    // One factor only: once EM has settled (relative changes of γ and σ² below
+    // 10 tol), drop entries whose prior variance the data barely shrank,
+    // γ_j / Σ_jj − 1 < prune_snr (γ_j s_j < prune_snr with Tipping's
+    // s_j = h_j^H C_{-j}^{-1} h_j: the entry's prior variance is below prune_snr
+    // times its data-conditional variance). Scale-free; 0 disables.
+    double prune_snr = 0.0;
 };
 
 template <class S>
