@@ -1,18 +1,25 @@
-"""Bad-input fuzzing machinery shared by the hardening suites.
+"""Fuzzing machinery shared by the hardening suites: valid input is answered
+correctly, bad input gets a named error.
 
-A *target* is one public entry point: a function ``build(draw) -> (args, call)``
-that draws a small valid problem (a dict of named arguments) and ``call(**args)``
-runs the entry point. The fuzzer then spoils one argument (wrong ndim, empty,
-NaN/Inf, another dtype, a strided or reversed view, a mismatched shape, an odd
-scalar) and checks the contract of the issue:
+A *target* is one public entry point: a function ``build(draw) -> (args, call,
+arrays, scalars, coupled, check)`` that draws a small, valid, well-posed problem
+(a dict of named arguments); ``call(**args)`` runs the entry point and
+``check(out, args)`` compares its answer with an independent reference
+(NumPy, SciPy, scikit-learn, or the explicitly formed dense problem) and fails
+when it is wrong. The fuzzer runs the valid problem, then spoils one argument
+(wrong ndim, empty, NaN/Inf, another dtype, a strided or reversed view, a
+mismatched shape, an odd scalar) and checks the contract:
 
-- the call returns, or raises ValueError/TypeError/fastls.LinAlgError whose
-  message names the spoiled argument;
+- valid input (the drawn problem, a pure layout change of it: F order, strided
+  or reversed view, the same values as a list, float32 values, and whatever the
+  target lists in ``valid_values``) must not raise at all, and its answer must
+  pass ``check``; a layout change must also give the plain C array's answer;
+- other spoilings return or raise ValueError/TypeError/fastls.LinAlgError whose
+  message names the spoiled argument; a returned answer to int/bool/object
+  values must pass ``check`` on those values;
 - a returned result with non-finite numbers came with a warning;
-- a spoiling that is a pure layout change (F order, strided or reversed view,
-  int / bool / float32 values) gives the same answer as the plain C array;
 - spoilings that can have no answer (NaN, Inf, empty, mismatched, complex for a
-  real routine, object dtype) raise;
+  real routine, string) raise;
 - no argument is modified, byte for byte.
 """
 from __future__ import annotations
@@ -129,8 +136,13 @@ def _finite(out) -> bool:
     return arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
 
 
+# Spoilings that keep a valid problem valid and well-posed (same values, or
+# the same values rounded to float32): these must be answered, and correctly.
+ALWAYS_VALID = ("ok",) + LAYOUT + ("list", "float32")
+
+
 def run_case(call, args: dict, spoiled: str | None, how: str, reference=None, coupled=(),
-             ref_error=None, must_name=True, related=()):
+             ref_error=None, must_name=True, related=(), check=None, valid=False):
     """Call, and check the contract. Returns the result (or None when it raised).
 
     coupled: the arguments whose length must match another's ("mismatch" must raise).
@@ -142,16 +154,26 @@ def run_case(call, args: dict, spoiled: str | None, how: str, reference=None, co
     must_name=False for scikit-learn estimators: their input errors keep
     scikit-learn's own wording ("Found array with dim 3 ..."), the convention
     their users know.
+    check: check(out, args) compares a returned answer with an independent reference.
+    valid: the input is valid and well-posed: any exception fails the test.
     """
     before = {k: snapshot(v) for k, v in args.items()}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            out = call(**args)
-        except NAMED_ERRORS as exc:
-            out, err = None, exc
-        else:
+        if valid:
+            try:
+                out = call(**args)
+            except Exception as exc:  # noqa: BLE001 - valid input must be answered
+                raise AssertionError(f"valid input ({spoiled}={how}) raised "
+                                     f"{type(exc).__name__}: {exc}") from exc
             err = None
+        else:
+            try:
+                out = call(**args)
+            except NAMED_ERRORS as exc:
+                out, err = None, exc
+            else:
+                err = None
     for k, v in args.items():
         assert snapshot(v) == before[k], f"{k} was modified in place ({how})"
     run_case.last_error = None if err is None else type(err)
@@ -165,10 +187,15 @@ def run_case(call, args: dict, spoiled: str | None, how: str, reference=None, co
             assert names(msg, spoiled) or any(names(msg, r) for r in related), \
                 f"error does not name {spoiled!r} ({how}): {type(err).__name__}: {msg}"
         return None
-    must = how in MUST_RAISE and (how != "mismatch" or spoiled in coupled)
+    # scikit-learn estimators (must_name=False) follow scikit-learn's input
+    # conventions, which convert arrays of numeric strings: then the answer is checked.
+    sklearn_string = how == "string" and not must_name
+    must = how in MUST_RAISE and (how != "mismatch" or spoiled in coupled) and not sklearn_string
     assert not must, f"{spoiled}={how} was accepted"
     if not _finite(out):
         assert caught, f"non-finite result without a warning ({spoiled}={how})"
+    if check is not None and (valid or how in VALUES or sklearn_string):
+        check(out, args)
     if reference is not None and how in LAYOUT:
         reference(out)
     return out
@@ -179,17 +206,21 @@ def _close(ref):
     def check(out):
         if ref is None or not getattr(ref, "success", True):
             return
-        x, x0 = np.asarray(getattr(out, "x", out)), np.asarray(getattr(ref, "x", ref))
+        x, x0 = (np.asarray(getattr(v, "x", getattr(v, "coef_", v))) for v in (out, ref))
         scale = max(1.0, float(np.abs(x0).max(initial=0.0)))
         np.testing.assert_allclose(x, x0, rtol=1e-7, atol=1e-8 * scale)
     return check
 
 
-def fuzz_one(data, build, must_name=True):
-    """One case: draw a valid problem from ``build``, run it, then spoil one argument."""
-    args, call, arrays, scalars, coupled = build(data.draw)
-    ref = run_case(call, args, None, "ok")
-    ref_error = run_case.last_error
+def fuzz_one(data, build, must_name=True, valid_values=()):
+    """One case: draw a valid problem from ``build``, check its answer, then spoil one argument.
+
+    valid_values: value spoilings ("int", "bool") after which the target's input is
+    still valid and well-posed (e.g. any finite real A for lstsq): they must be answered.
+    """
+    args, call, arrays, scalars, coupled, check = build(data.draw)
+    assert callable(check), "every fuzz target compares valid answers with a reference"
+    ref = run_case(call, args, None, "ok", check=check, valid=True)
     choices = [("array", a) for a in arrays] + [("scalar", s) for s in scalars]
     if not choices:
         return
@@ -197,9 +228,90 @@ def fuzz_one(data, build, must_name=True):
     if what == "array":
         how = data.draw(st.sampled_from(ARRAY_SPOILS))
         bad = {**args, arg: spoil(args[arg], how, data.draw)}
-        run_case(call, bad, arg, how, reference=_close(ref), coupled=coupled,
-                 ref_error=ref_error, must_name=must_name)
+        run_case(call, bad, arg, how, reference=_close(ref), coupled=coupled, ref_error=None,
+                 must_name=must_name, check=check,
+                 valid=how in ALWAYS_VALID or how in valid_values)
     else:
         value = data.draw(st.sampled_from(ODD_SCALARS))
         run_case(call, {**args, arg: value}, arg, f"scalar {value!r}", related=scalars,
                  must_name=must_name)
+
+
+# ------------------------------------------------------------------ references
+# Helpers the targets' checks share. Tolerances are backward-error bounds:
+# tau is the relative perturbation of (A, b) that the answer may be exact for.
+
+EPS = np.finfo(np.float64).eps
+
+
+def unit_roundoff(*values) -> float:
+    """eps of the least precise floating array among ``values`` (float32 results: 1.2e-7)."""
+    eps = EPS
+    for v in values:
+        a = np.asarray(v)
+        if a.dtype.kind in "fc":
+            eps = max(eps, float(np.finfo(a.dtype).eps))
+    return eps
+
+
+def spectrum_matrix(rng, n, d, cond, complex_=False):
+    """n x d matrix, full rank min(n, d), singular values log-spaced from 1 to 1/cond."""
+    p = min(n, d)
+
+    def orth(k):
+        g = rng.standard_normal((k, p))
+        if complex_:
+            g = g + 1j * rng.standard_normal((k, p))
+        return np.linalg.qr(g)[0]
+    return (orth(n) * np.logspace(0, -np.log10(cond), p)) @ orth(d).conj().T
+
+
+def as_float(a):
+    a = np.asarray(a)
+    return a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
+
+
+def assert_least_squares(A, b, x, tau, what="x"):
+    """x minimises ||A x - b|| (per column of b) up to a backward error tau.
+
+    Reference: numpy.linalg.lstsq. For the exact minimiser of a problem perturbed
+    by tau ||A|| and tau ||b||: ||A^T r|| <= 2 tau ||A|| (||A|| ||x|| + ||b||) and
+    ||r|| <= ||r_numpy|| + tau (||A|| ||x|| + ||b||). Both hold for rank-deficient
+    A too; together they pin x down to cond(A)^2 tau for full-rank A.
+    """
+    A = as_float(A)
+    B = as_float(b).reshape(A.shape[0], -1)
+    X = as_float(x).reshape(A.shape[1], -1)
+    X_np = np.linalg.lstsq(A, B, rcond=None)[0]
+    nA = np.linalg.norm(A, 2)
+    tiny = 1e3 * np.finfo(float).tiny
+    for j in range(B.shape[1]):
+        r = B[:, j] - A @ X[:, j]
+        r_np = B[:, j] - A @ X_np[:, j]
+        scale = nA * np.linalg.norm(X[:, j]) + np.linalg.norm(B[:, j])
+        ne = np.linalg.norm(A.conj().T @ r)
+        assert ne <= 2 * tau * nA * scale + tiny, \
+            f"{what}: normal equations ||A^T r|| = {ne:.3e} > {2 * tau * nA * scale:.3e} (tau {tau:.1e})"
+        rn, rn_np = np.linalg.norm(r), np.linalg.norm(r_np)
+        assert rn <= rn_np + tau * scale + tiny, \
+            f"{what}: residual {rn:.6e} > numpy's {rn_np:.6e} + {tau * scale:.1e}"
+
+
+def assert_min_norm(A, x, tau, what="x"):
+    """x has no component in the null space of A (minimum-norm solution), where
+    that null space is clearly determined (a gap of 1e3 around numpy's cut-off)."""
+    A = as_float(A)
+    X = as_float(x).reshape(A.shape[1], -1)
+    _, s, Vh = np.linalg.svd(A)
+    cut = max(A.shape) * EPS * (s[0] if s.size else 0.0)
+    if s.size and np.any((s > cut / 1e3) & (s < cut * 1e3)):
+        return  # rank not clear-cut: numpy's and any other rank rule may differ
+    r = int((s > cut).sum())
+    null = Vh[r:].conj().T
+    if null.shape[1] == 0:
+        return
+    kappa = s[0] / s[r - 1] if r else 1.0
+    for j in range(X.shape[1]):
+        off = np.linalg.norm(null.conj().T @ X[:, j])
+        assert off <= 10 * tau * kappa * np.linalg.norm(X[:, j]) + 1e-300, \
+            f"{what}: not the minimum-norm solution (null-space part {off:.3e})"

@@ -2,14 +2,16 @@
 iteration limits, Ctrl-C, memory, and the numerical edge cases."""
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 import scipy.linalg
-from threadpoolctl import threadpool_limits
 
 import fastls
 from fastls import bcd, federated, sbl, selfcal
@@ -85,13 +87,86 @@ def test_threads_give_the_serial_answer(name):
     assert np.array_equal(_A, inputs[0]) and np.array_equal(_B, inputs[1])
 
 
-@pytest.mark.parametrize("name", list(DETERMINISTIC))
-def test_bitwise_same_for_one_and_two_openmp_threads(name):
-    with threadpool_limits(limits=1, user_api="openmp"):
-        one = DETERMINISTIC[name]()
-    with threadpool_limits(limits=2, user_api="openmp"):
-        two = DETERMINISTIC[name]()
-    _same(one, two)
+# OpenMP thread-count determinism, only where a parallel region really runs
+# (`grep -rn "pragma omp parallel" cpp/`; Eigen is built with EIGEN_DONT_PARALLELIZE):
+#   cpp/src/sketch/dense.cpp     gaussian/rademacher: units of 128 x 32 = 4096 rows of A
+#   cpp/src/sketch/srht.cpp      srht: panels of 8 columns of A
+#   cpp/src/federated/simulation.cpp   monte_carlo: one Monte Carlo run per iteration
+#   cpp/bindings/bind_federated.cpp    Problem's factorizations: one client per iteration
+# Each case below has >= 3 of those work items, so 2 threads split it. The sparse
+# sketches, QR, LSQR, BCD, Lasso, self-calibration and SBL have no parallel region:
+# their thread-count independence is trivial and is not tested here.
+_OMP_SETUP = """
+import hashlib, json, sys
+import numpy as np
+import fastls
+from fastls import _core, federated
+rng = np.random.default_rng(2024)
+A_rows = rng.standard_normal((3 * 4096 + 77, 6))      # 4 row units (dense sketches)
+A_cols = rng.standard_normal((5000, 37))              # 5 column panels, 2 row chunks (srht)
+b_rows = rng.standard_normal(A_rows.shape[0])
+b_cols = rng.standard_normal(A_cols.shape[0])
+fed = lambda: federated.reference_problem(3, n_clients=6, n_features=4,
+                                          samples=[8, 9, 10, 11, 12, 13])
+CASES = {
+    "sketch-gaussian": lambda: fastls.sketch(A_rows, 64, "gaussian", random_state=5),
+    "sketch-rademacher": lambda: fastls.sketch(A_rows, 64, "rademacher", random_state=5),
+    "sketch-srht": lambda: fastls.sketch(A_cols, 300, "srht", random_state=5),
+    "lstsq-precondition-srht": lambda: fastls.lstsq(A_cols, b_cols, "precondition",
+                                                   sketch="srht", random_state=5).x,
+    "lstsq-sketch-gaussian": lambda: fastls.lstsq(A_rows, b_rows, "sketch", sketch="gaussian",
+                                                  random_state=5).x,
+    "federated.Problem": lambda: fed().centralized(),
+    "federated.solve": lambda: federated.solve(fed(), clients_per_round=2, uplink_noise=1e-3,
+                                               n_iter=40, random_state=5).local_models,
+    "federated.monte_carlo": lambda: federated.monte_carlo(fed(), 6, clients_per_round=2,
+                                                           uplink_noise=1e-3, n_iter=30,
+                                                           random_state=5).runs,
+}
+out = {"threads": _core.max_threads()}
+for name, call in CASES.items():
+    x = np.ascontiguousarray(call())
+    out[name] = [str(x.dtype), list(x.shape), hashlib.sha256(x.tobytes()).hexdigest()]
+print(json.dumps(out))
+"""
+OMP_CASES = ("sketch-gaussian", "sketch-rademacher", "sketch-srht", "lstsq-precondition-srht",
+             "lstsq-sketch-gaussian", "federated.Problem", "federated.solve",
+             "federated.monte_carlo")
+
+
+@pytest.fixture(scope="module")
+def omp_hashes():
+    runs = {}
+    for threads in (1, 2):
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": "1"}
+        proc = subprocess.run([sys.executable, "-c", _OMP_SETUP], env=env, text=True,
+                              capture_output=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        runs[threads] = json.loads(proc.stdout.splitlines()[-1])
+    return runs
+
+
+def test_openmp_thread_counts_really_differ(omp_hashes):
+    assert omp_hashes[1]["threads"] == 1 and omp_hashes[2]["threads"] == 2
+
+
+@pytest.mark.parametrize("name", OMP_CASES)
+def test_bitwise_same_for_one_and_two_openmp_threads(name, omp_hashes):
+    assert omp_hashes[1][name] == omp_hashes[2][name]
+
+
+def test_threadpoolctl_sets_the_openmp_threads_of_the_kernels():
+    """README: OpenMP threads follow OMP_NUM_THREADS and threadpoolctl."""
+    code = ("from threadpoolctl import threadpool_limits\n"
+            "from fastls import _core\n"
+            "before = _core.max_threads()\n"
+            "with threadpool_limits(limits=1, user_api='openmp'):\n"
+            "    inside = _core.max_threads()\n"
+            "print(before, inside, _core.max_threads())\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, text=True, capture_output=True,
+                         timeout=120, check=True).stdout.split()
+    assert out == ["2", "1", "2"]
 
 
 # ----------------------------------------------------------- iteration limits
