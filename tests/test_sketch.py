@@ -93,9 +93,10 @@ def test_seeds_reproduce_and_threads_do_not_matter(rng, kind):
     A = rng.standard_normal((20_000, 17))
     with threadpool_limits(limits=1, user_api="openmp"):
         one = fastls.sketch(A, 300, kind, random_state=42)
-    with threadpool_limits(limits=2, user_api="openmp"):
-        two = fastls.sketch(A, 300, kind, random_state=42)
-    assert np.array_equal(one, two)  # bitwise
+    if kind in ("gaussian", "rademacher", "srht"):  # the kinds with an OpenMP region
+        with threadpool_limits(limits=2, user_api="openmp"):
+            two = fastls.sketch(A, 300, kind, random_state=42)
+        assert np.array_equal(one, two)  # bitwise
     assert np.array_equal(one, fastls.sketch(A, 300, kind, random_state=42))
     assert not np.array_equal(one, fastls.sketch(A, 300, kind, random_state=43))
     g1, g2 = np.random.default_rng(7), np.random.default_rng(7)
