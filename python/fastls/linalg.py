@@ -74,7 +74,7 @@ def _incompatible(A_shape, b_shape):
 
 def _single_precision(*arrays) -> bool:
     """numpy's rule: results are single precision only when every input is."""
-    return all(np.asarray(a).dtype in (np.float32, np.complex64) for a in arrays)
+    return all(getattr(a, "dtype", None) in (np.float32, np.complex64) for a in arrays)
 
 
 def _check_system(A, b):
