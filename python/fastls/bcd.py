@@ -407,7 +407,10 @@ class GreedyLasso(*_BASES):
         A = _design(X, "X")
         col = None
         if sample_weight is not None:
-            sw = np.asarray(_check_sample_weight(sample_weight, X, dtype=np.float64))
+            try:
+                sw = np.asarray(_check_sample_weight(sample_weight, X, dtype=np.float64))
+            except ValueError as exc:  # scikit-learn's wording does not always name the argument
+                raise ValueError(f"sample_weight: {exc}") from None
             if not np.isfinite(sw).all() or (sw < 0).any():
                 raise ValueError("sample_weight must be finite and non-negative")
             if not sw.sum() > 0:

@@ -32,7 +32,22 @@ public:
             require(uu_ > 0.0, "the intercept column must not be zero");
         }
         if (pos_) x_ = x_.cwiseMax(0.0);  // a warm start outside the constraint is projected
-        for (Index j = 0; j < n_; ++j) norms_[j] = A_.sqnorm(j);
+        // With an intercept, coordinate j moves along the column a_j - mu_j u
+        // (orthogonal to u): its squared norm is the centred one, and its correlation
+        // with the projected residual is a_j^T R - mu_j u^T R (u^T R kept as a scalar,
+        // so sparse columns stay sparse). CD in the raw columns instead stalls when
+        // the columns are far from centred.
+        if (o_.intercept) mu_.resize(n_);
+        for (Index j = 0; j < n_; ++j) {
+            const double raw = A_.sqnorm(j);
+            if (!o_.intercept) {
+                norms_[j] = raw;
+                continue;
+            }
+            mu_[j] = A_.dot(j, u_) / uu_;
+            const double c = A_.centered_sqnorm(j, mu_[j], u_, uu_);
+            norms_[j] = c > 1e-24 * raw ? c : 0.0;  // a multiple of u: no freedom left beside the intercept
+        }
         R_ = b_;
         for (Index j = 0; j < n_; ++j)
             if (x_[j] != 0.0) A_.axpy(j, -x_[j], R_);
@@ -121,6 +136,7 @@ private:
         c_ += mu;
         if (unit_) R_.array() -= mu;
         else R_.noalias() -= mu * u_;
+        uR_ = 0.0;
     }
 
     // The dual norm of the correlations c = A^T R: max_j |c_j|, or max_j c_j when x >= 0.
@@ -218,13 +234,14 @@ private:
             double cmax = 0.0, first = 0.0;  // correlations seen during the epoch: a free, approximate gap
             for (Index j : full ? ws : active) {
                 const double old = x_[j];
-                const double corr = A_.dot(j, R_);
+                const double corr = o_.intercept ? A_.dot(j, R_) - mu_[j] * uR_ : A_.dot(j, R_);
                 cmax = std::max(cmax, pos_ ? corr : std::abs(corr));
                 if (lam_ == 0.0 && (!pos_ || old > 0.0 || corr > 0.0)) first += corr * corr;
                 const double z = corr + old * norms_[j];
                 const double v = (pos_ ? std::max(z - lam_, 0.0) : soft(z, lam_)) / norms_[j];
                 if (v != old) {
                     A_.axpy(j, old - v, R_);
+                    if (o_.intercept) uR_ += (old - v) * mu_[j] * uu_;
                     x_[j] = v;
                 }
                 if (full && v != 0.0) active.push_back(j);
@@ -283,7 +300,9 @@ private:
     Index m_, n_;
     double lam_;
     bool pos_;
-    VectorXd norms_, R_;
+    VectorXd norms_, R_;  // squared norms of the (centred, with an intercept) columns; residual
+    VectorXd mu_;         // with an intercept: mu_j = a_j^T u / u^T u
+    double uR_ = 0.0;     // u^T R since the last center()
     VectorXd u_;          // intercept column (only with o_.intercept)
     double uu_ = 0.0;     // ||u||^2
     bool unit_ = true;    // u = 1: mean-based fast path
