@@ -140,7 +140,7 @@ def t_bcd_lasso(draw):
     def call(A, b, **kw):
         return bcd.lasso(A, b, kw.pop("alpha", 0.1), **kw)
     arrays = ["b"] if sp.issparse(A) else ["A", "b"]
-    return dict(A=A, b=b), call, arrays, ["alpha", "fit_intercept", "tol", "max_iter",
+    return dict(A=A, b=b), call, arrays, ["alpha", "fit_intercept", "positive", "tol", "max_iter",
                                           "max_epochs", "ws_start", "anderson"], {"A", "b"}
 
 
@@ -151,7 +151,8 @@ def t_greedy_lasso(draw):
     def call(X, y, **kw):
         est = bcd.GreedyLasso(**{"alpha": 0.1, **kw}).fit(X, y)
         return est.predict(X)
-    return dict(X=X, y=y), call, ["X", "y"], ["alpha", "tol", "max_iter", "max_epochs"], {"X", "y"}
+    return dict(X=X, y=y), call, ["X", "y"], ["alpha", "tol", "max_iter", "positive", "selection",
+                                              "precompute", "fit_intercept"], {"X", "y"}
 
 
 def t_selfcal(draw, model):
