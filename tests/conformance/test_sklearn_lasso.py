@@ -3,14 +3,16 @@
 The two test modules ``sklearn/linear_model/tests/test_coordinate_descent.py``
 and ``test_sparse_coordinate_descent.py`` are loaded from the *installed*
 scikit-learn at collection time (nothing of theirs is copied here), executed
-while ``sklearn.linear_model.Lasso`` is GreedyLasso. Every use of the bare name
+while ``sklearn.linear_model.Lasso`` is GreedyLasso. Every use of the name
 ``Lasso`` in them (calls, subclasses, parametrize lists) therefore means
-GreedyLasso, while scikit-learn's own LassoCV, lasso_path and ElasticNet keep
-scikit-learn's solver.
+GreedyLasso, and while the tests run ``sklearn.linear_model.Lasso`` is
+GreedyLasso too (for ``linear_model.Lasso(...)``); scikit-learn's own LassoCV,
+lasso_path and ElasticNet keep scikit-learn's solver.
 
-Selection, programmatic: a test function is in scope when its source
-(decorators included) names ``Lasso`` as a bare identifier (not
-``MultiTaskLasso``, ``LassoCV`` or an attribute). In a parametrize mark whose
+Selection, programmatic: a test function is in scope when its code (decorators
+included, comments and strings not) refers to ``Lasso``: the name itself or an
+attribute ``<module>.Lasso``; ``MultiTaskLasso`` or ``LassoCV`` do not count.
+In a parametrize mark whose
 values include GreedyLasso (as a class, a subclass or an instance), only those
 parameter sets are kept: the others exercise ElasticNet, LassoCV, ... .
 Exclusions are in EXCLUDED, each with its reason, and listed in README.md
@@ -18,10 +20,11 @@ Exclusions are in EXCLUDED, each with its reason, and listed in README.md
 """
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
-import re
 import sys
+import textwrap
 import types
 
 import pytest
@@ -45,7 +48,13 @@ EXCLUDED: dict[str, str] = {
         "above rounding is checked in tests/test_bcd_lasso.py"),
 }
 
-_BARE_LASSO = re.compile(r"(?<![\w.])Lasso\b")
+
+
+def _refers_to_lasso(func) -> bool:
+    tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    return any((isinstance(node, ast.Name) and node.id == "Lasso")
+               or (isinstance(node, ast.Attribute) and node.attr == "Lasso")
+               for node in ast.walk(tree))
 
 
 def _load(dotted: str):
@@ -114,12 +123,18 @@ for _key, _dotted in MODULES.items():
     for _name, _func in sorted(vars(_module).items()):
         if not (_name.startswith("test_") and inspect.isfunction(_func)):
             continue
-        if not _BARE_LASSO.search(inspect.getsource(_func)):
+        if not _refers_to_lasso(_func):
             continue
         _id = f"{_key}::{_name}"
         SELECTED.append(_id)
         globals()[f"test_{_key}__{_name[5:]}"] = _adopt(
             _func, f"test_{_key}__{_name[5:]}", EXCLUDED.get(_id))
+
+
+@pytest.fixture(autouse=True)
+def _lasso_is_greedy(monkeypatch):
+    """``linear_model.Lasso`` looked up at run time is GreedyLasso as well."""
+    monkeypatch.setattr(linear_model, "Lasso", GreedyLasso)
 
 
 @pytest.fixture
