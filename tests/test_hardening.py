@@ -356,14 +356,20 @@ def _lasso_check(alpha_default, intercept_default=False, predict=False):
             f = F(est.coef_, est.intercept_)
             np.testing.assert_allclose(est.predict(A_), A_ @ est.coef_ + est.intercept_,
                                        rtol=1e-12, atol=1e-12)
+            # scikit-learn's rule: dual_gap_ <= tol ||y - mean(y)||^2 / n, and the gap
+            # bounds the distance to the optimum.
+            yc = b_ - b_.mean() if intercept_default else b_
+            assert est.dual_gap_ <= est.tol * np.sum(yc ** 2) / m * (1 + 1e-9) + 1e-12 * scale
+            bound = est.dual_gap_
         else:
+            bound = 1e-6 * scale
             f = F(out.x, getattr(out, "intercept", 0.0) or 0.0)
             assert out.success
             # gap is relative to P(0); with b = 0 (P(0) = 0, x = 0 exact) it is 0/0.
             assert out.gap <= 1e-6 * (1 + 1e-9) or (not b_.any() and not np.any(out.x))
         # Stopped at a duality gap <= tol P(0) (1e-6 by default): objective within that
         # of the optimum, and no better than the optimum minus rounding.
-        assert f <= f_ref + 1e-6 * scale * 1.01 + 1e-12 * scale, (f, f_ref, scale)
+        assert f <= f_ref + bound * 1.01 + 1e-12 * scale, (f, f_ref, scale)
         assert f >= f_ref - 1e-9 * scale, (f, f_ref)
     return check
 
@@ -386,7 +392,7 @@ def t_bcd_lasso(draw):
     def call(A, b, **kw):
         return bcd.lasso(A, b, kw.pop("alpha", 0.1), **kw)
     arrays = ["b"] if sp.issparse(A) else ["A", "b"]
-    return dict(A=A, b=b), call, arrays, ["alpha", "fit_intercept", "tol", "max_iter",
+    return dict(A=A, b=b), call, arrays, ["alpha", "fit_intercept", "positive", "tol", "max_iter",
                                           "max_epochs", "ws_start", "anderson"], {"A", "b"}, \
         _lasso_check(0.1)
 
@@ -397,7 +403,8 @@ def t_greedy_lasso(draw):
 
     def call(X, y, **kw):
         return bcd.GreedyLasso(**{"alpha": 0.1, **kw}).fit(X, y)
-    return dict(X=X, y=y), call, ["X", "y"], ["alpha", "tol", "max_iter", "max_epochs"], \
+    return dict(X=X, y=y), call, ["X", "y"], ["alpha", "tol", "max_iter", "positive", "selection",
+                                              "precompute", "fit_intercept"], \
         {"X", "y"}, _lasso_check(0.1, intercept_default=True, predict=True)
 
 

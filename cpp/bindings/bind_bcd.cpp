@@ -120,28 +120,44 @@ void bind_bcd(py::module_& m) {
         py::arg("callback"),
         "Greedy BCD loop. Returns (x, history, nit, converged, stopped, optimality, (block_ptr, block_idx)).");
 
+    py::class_<LassoOptions>(m, "LassoOptions", "Options of the working-set Lasso kernel (see fastls/bcd/lasso.hpp).")
+        .def(py::init<>())
+        .def_readwrite("alpha", &LassoOptions::alpha)
+        .def_readwrite("tol", &LassoOptions::tol, "stop when gap <= tol * P(0)")
+        .def_readwrite("max_outer", &LassoOptions::max_outer)
+        .def_readwrite("max_epochs", &LassoOptions::max_epochs, "inner CD epochs + Newton steps, in total")
+        .def_readwrite("ws_start", &LassoOptions::ws_start)
+        .def_readwrite("anderson", &LassoOptions::anderson)
+        .def_readwrite("intercept", &LassoOptions::intercept)
+        .def_readwrite("positive", &LassoOptions::positive)
+        .def_readwrite("intercept_col", &LassoOptions::intercept_col, "u (empty: all ones)");
+    py::class_<LassoOutcome>(m, "LassoOutcome", "What the working-set Lasso kernel returns.")
+        .def_readonly("x", &LassoOutcome::x)
+        .def_readonly("intercept", &LassoOutcome::intercept)
+        .def_readonly("gap", &LassoOutcome::gap, "duality gap in the objective's units")
+        .def_readonly("rel_gap", &LassoOutcome::rel_gap, "gap / P(0) (0 when P(0) = 0)")
+        .def_readonly("p0", &LassoOutcome::p0)
+        .def_readonly("objective", &LassoOutcome::objective)
+        .def_readonly("n_outer", &LassoOutcome::n_outer)
+        .def_readonly("n_epochs", &LassoOutcome::n_epochs)
+        .def_readonly("converged", &LassoOutcome::converged)
+        .def_property_readonly("gaps", [](const LassoOutcome& o) { return py::array(py::cast(o.gaps)); });
+
     m.def(
         "lasso",
-        [](const py::object& A, const Eigen::VectorXd& b, Eigen::VectorXd x0, double alpha, double tol,
-           Index max_outer, Index max_epochs, Index ws_start, Index anderson, bool intercept) -> py::tuple {
-            LassoOptions o{alpha, tol, max_outer, max_epochs, ws_start, anderson, intercept};
-            LassoOutcome out;
+        [](const py::object& A, const Eigen::VectorXd& b, Eigen::VectorXd x0, const LassoOptions& o) {
             if (py::isinstance<py::tuple>(A)) {
                 SparseCols S{csc_view(A.cast<py::tuple>())};
-                out = without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x0), o); });
-            } else {
-                auto arr = A.cast<py::array>();
-                require(arr.ndim() == 2 && is_float64(arr) && (arr.flags() & py::array::f_style),
-                        "A must be a 2-D F-contiguous float64 array");
-                DenseCols D{Eigen::Map<const MatrixXd>(static_cast<const double*>(arr.data()), arr.shape(0), arr.shape(1))};
-                out = without_gil([&] { return fastls::bcd::lasso(D, b, std::move(x0), o); });
+                return without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x0), o); });
             }
-            return py::make_tuple(std::move(out.x), out.intercept, out.gap, out.objective, out.n_outer,
-                                  out.n_epochs, out.converged, py::array(py::cast(out.gaps)));
+            auto arr = A.cast<py::array>();
+            require(arr.ndim() == 2 && is_float64(arr) && (arr.flags() & py::array::f_style),
+                    "A must be a 2-D F-contiguous float64 array");
+            DenseCols D{Eigen::Map<const MatrixXd>(static_cast<const double*>(arr.data()), arr.shape(0), arr.shape(1))};
+            return without_gil([&] { return fastls::bcd::lasso(D, b, std::move(x0), o); });
         },
-        py::arg("A"), py::arg("b"), py::arg("x0"), py::arg("alpha"), py::arg("tol"), py::arg("max_outer"),
-        py::arg("max_epochs"), py::arg("ws_start"), py::arg("anderson"), py::arg("intercept"),
-        "Working-set Lasso. Returns (x, intercept, rel_gap, objective, n_outer, n_epochs, converged, gaps).");
+        py::arg("A"), py::arg("b"), py::arg("x0"), py::arg("options"),
+        "Working-set Lasso (A dense F-ordered float64 or a CSC tuple). Returns a LassoOutcome.");
 
     m.def("forest_solve",
           [](const py::tuple& M, const IntArray& block, const Eigen::VectorXd& rhs) {

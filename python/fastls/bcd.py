@@ -34,7 +34,7 @@ import numpy as np
 from fastls import _core
 from fastls._bcd_problems import (L1Logistic, LabelPropagation, Lasso, LeastSquares, Logistic,
                                   Softmax, _design, _native, _Problem)
-from fastls._errors import ConvergenceWarning
+from fastls._errors import ConvergenceWarning, sklearn_convergence_warning
 from fastls._result import Result
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
 
@@ -189,7 +189,7 @@ def minimize(problem, rule="gsl", partition="variable", block_size=5, update="ma
 # --------------------------------------------------------------------------- Lasso
 
 class LassoStatus(IntEnum):
-    CONVERGED = 0   # relative duality gap <= tol
+    CONVERGED = 0   # duality gap <= tol * P(0)
     MAX_ITER = 1    # outer or epoch budget exhausted
 
 
@@ -199,31 +199,55 @@ class LassoResult(Result):
 
     intercept:  the fitted intercept c (0.0 unless fit_intercept=True).
     gap:        duality gap / P(0) at the end (P(0) = ||b - c0||^2 / (2 m), with
-                c0 = mean(b) when fitting an intercept, else 0).
-    objective:  1/(2m) ||b - A x||^2 + alpha ||x||_1.
-    n_epochs:   inner coordinate-descent epochs (over working sets) in total.
+                c0 = mean(b) when fitting an intercept, else 0); 0 when P(0) = 0.
+    dual_gap:   the duality gap itself, in the objective's units (what
+                scikit-learn's ``Lasso.dual_gap_`` reports).
+    objective:  1/(2m) ||b - A x - c||^2 + alpha ||x||_1.
+    n_epochs:   passes over the data: inner coordinate-descent epochs (over
+                working sets) plus Newton steps on the support, in total.
     gaps:       relative gap at each outer iteration.
     nit:        outer (working-set) iterations.
     """
 
     intercept: float
     gap: float
+    dual_gap: float
     objective: float
     n_epochs: int
     gaps: np.ndarray
 
 
-def lasso(A, b, alpha, *, fit_intercept=False, tol=1e-6, max_iter=100, max_epochs=50_000,
-          x0=None, ws_start=10, anderson=5) -> LassoResult:
+def _lasso_options(alpha, tol, max_outer, max_epochs, ws_start, anderson, fit_intercept, positive,
+                   intercept_col=None):
+    o = _core.bcd.LassoOptions()
+    o.alpha, o.tol, o.max_outer, o.max_epochs = alpha, tol, max_outer, max_epochs
+    o.ws_start, o.anderson = ws_start, anderson
+    o.intercept, o.positive = bool(fit_intercept), bool(positive)
+    if intercept_col is not None:
+        o.intercept_col = intercept_col
+    return o
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def lasso(A, b, alpha, *, fit_intercept=False, positive=False, tol=1e-6, max_iter=100,
+          max_epochs=50_000, x0=None, ws_start=10, anderson=5) -> LassoResult:
     """Lasso: min_x 1/(2m) ||b - A x - c||^2 + alpha ||x||_1 (scikit-learn's objective).
 
     Greedy working sets (support + features nearest to violating the dual
     constraint, doubling with the support) and cyclic CD with Anderson
     extrapolation inside, until the duality gap is <= tol * P(0), P(0) =
-    ||b||^2/(2m). A: dense (F order read without copying; C order is copied
-    once) or scipy.sparse (CSC read without copying). fit_intercept adds the
-    unpenalised intercept c (c = 0 otherwise), solved exactly by keeping the
-    residual centred: neither A nor b is copied or centred.
+    ||b||^2/(2m) (so tol here is scikit-learn's ``tol`` times 2). A: dense (F
+    order read without copying; C order is copied once) or scipy.sparse (CSC
+    read without copying). fit_intercept adds the unpenalised intercept c
+    (c = 0 otherwise), solved exactly by keeping the residual centred: neither A
+    nor b is copied or centred. positive=True constrains x >= 0 (the prox is
+    max(0, soft-threshold); the dual constraint becomes max_j a_j^T theta <= alpha).
+    max_iter bounds the outer iterations, max_epochs the passes over the data.
     """
     A = _design(A)
     b = np.ascontiguousarray(as_array(b, "b", ndim=1))
@@ -242,22 +266,23 @@ def lasso(A, b, alpha, *, fit_intercept=False, tol=1e-6, max_iter=100, max_epoch
         x0 = as_array(x0, "x0", ndim=1)
         if x0.shape[0] != n:
             raise ValueError(f"x0 must have one entry per column of A ({n}), got {x0.shape[0]}")
-    if not isinstance(fit_intercept, (bool, np.bool_)):
-        raise TypeError(f"fit_intercept must be a bool, got {type(fit_intercept).__name__}")
-    x, intercept, gap, obj, n_outer, n_epochs, converged, gaps = _core.bcd.lasso(
-        _native(A), b, np.array(x0, dtype=np.float64), alpha, tol, max_iter, max_epochs,
-        ws_start, anderson, bool(fit_intercept))
-    status = LassoStatus.CONVERGED if converged else LassoStatus.MAX_ITER
-    if not converged:
-        warnings.warn(f"bcd.lasso: relative duality gap {gap:.3g} > tol={tol:g} after "
-                      f"{n_outer} outer iterations / {n_epochs} epochs", ConvergenceWarning,
+    fit_intercept = _check_bool(fit_intercept, "fit_intercept")
+    positive = _check_bool(positive, "positive")
+    out = _core.bcd.lasso(_native(A), b, np.array(x0, dtype=np.float64),
+                          _lasso_options(alpha, tol, max_iter, max_epochs, ws_start, anderson,
+                                         fit_intercept, positive))
+    status = LassoStatus.CONVERGED if out.converged else LassoStatus.MAX_ITER
+    if not out.converged:
+        warnings.warn(f"bcd.lasso: relative duality gap {out.rel_gap:.3g} > tol={tol:g} after "
+                      f"{out.n_outer} outer iterations / {out.n_epochs} epochs", ConvergenceWarning,
                       stacklevel=2)
+    x = out.x
     return LassoResult(
-        x=x, success=bool(converged), status=status,
-        message="relative duality gap <= tol" if converged else "iteration budget exhausted",
-        nit=int(n_outer), residual_norm=float(np.linalg.norm(b - A @ x - intercept)),
-        intercept=float(intercept), gap=float(gap),
-        objective=float(obj), n_epochs=int(n_epochs), gaps=gaps)
+        x=x, success=bool(out.converged), status=status,
+        message="relative duality gap <= tol" if out.converged else "iteration budget exhausted",
+        nit=int(out.n_outer), residual_norm=float(np.linalg.norm(b - A @ x - out.intercept)),
+        intercept=float(out.intercept), gap=float(out.rel_gap), dual_gap=float(out.gap),
+        objective=float(out.objective), n_epochs=int(out.n_epochs), gaps=out.gaps)
 
 
 try:  # scikit-learn is an optional extra
@@ -266,49 +291,193 @@ try:  # scikit-learn is an optional extra
 except ImportError:  # pragma: no cover
     _BASES = (object,)
 
+# scikit-learn's own wording, so that code matching its messages keeps working
+_ALPHA0_MESSAGE = ("With alpha=0, this algorithm does not converge well. You are advised to use "
+                   "the LinearRegression estimator")
+_NOT_CONVERGED = ("Objective did not converge. You might want to increase the number of "
+                  "iterations, check the scale of the features or consider increasing "
+                  "regularisation.")
+
 
 class GreedyLasso(*_BASES):
-    """scikit-learn estimator for the Lasso, solved by :func:`fastls.bcd.lasso`.
+    """scikit-learn's ``Lasso``, solved by the greedy working-set solver of :func:`lasso`.
 
-    Same objective and ``alpha`` as ``sklearn.linear_model.Lasso``; ``tol`` is
-    the relative duality gap (gap / P(0)). fit_intercept works for dense and
-    sparse X alike without centring X (the kernel keeps the residual centred).
-    Attributes after fit:
-    coef_, intercept_, n_iter_ (outer iterations), dual_gap_ (relative),
-    n_features_in_.
+    Same parameters, defaults, objective and fitted attributes as
+    ``sklearn.linear_model.Lasso`` (a drop-in replacement):
+    min_w 1/(2 n_samples) ||y - X w - c||^2 + alpha ||w||_1, with sample
+    weights (rescaled to sum to n_samples) as a weighted average of the squared
+    errors and a weighted intercept.
+
+    alpha:      >= 0; alpha = 0 warns as scikit-learn does and solves the
+                unpenalised least-squares problem.
+    tol:        stop when the duality gap <= tol * ||y - mean(y)||^2 / n_samples
+                (scikit-learn's criterion, weighted with sample weights).
+    max_iter:   budget of passes over the data (coordinate-descent epochs over
+                working sets and Newton steps on the support), scikit-learn's
+                epoch budget.
+    positive:   constrain coef_ >= 0 (in the solver: prox, working set and gap).
+    precompute: True/False/'auto' or an (n_features, n_features) Gram array:
+                validated and accepted for compatibility; the solver forms the
+                Gram products it needs on the support itself, so the result does
+                not depend on it.
+    selection:  'cyclic' or 'random': validated; the greedy solver picks its
+                coordinates itself (deterministically), so both give the same
+                answer to within tol. random_state is validated and, like
+                scikit-learn's with selection='cyclic', unused.
+    copy_X:     X is never modified, whatever its value.
+    warm_start: start from the previous coef_.
+
+    Attributes after fit: coef_ ((n_features,), or (n_targets, n_features) for
+    2-D y), sparse_coef_, intercept_, dual_gap_ (the absolute gap of the
+    objective above, as scikit-learn's), n_iter_ (passes over the data, as
+    above; a list for 2-D y), n_features_in_. float32 X gives float32 coef_,
+    intercept_ and dual_gap_ (the solve itself runs in float64).
     """
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, tol=1e-6, max_iter=100,
-                 max_epochs=50_000, warm_start=False):
+    def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False, copy_X=True,
+                 max_iter=1000, tol=1e-4, warm_start=False, positive=False, random_state=None,
+                 selection="cyclic"):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
-        self.tol = tol
+        self.precompute = precompute
+        self.copy_X = copy_X
         self.max_iter = max_iter
-        self.max_epochs = max_epochs
+        self.tol = tol
         self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
         return tags
 
-    def fit(self, X, y):
-        from sklearn.utils.validation import validate_data
-        X, y = validate_data(self, X, y, accept_sparse="csc", dtype=np.float64, order="F",
-                             y_numeric=True)
-        x0 = None
-        if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (X.shape[1],):
-            x0 = self.coef_
-        res = lasso(X, y, self.alpha, fit_intercept=bool(self.fit_intercept), tol=self.tol,
-                    max_iter=self.max_iter, max_epochs=self.max_epochs, x0=x0)
-        self.coef_ = res.x
-        self.intercept_ = res.intercept
-        self.n_iter_ = res.nit
-        self.dual_gap_ = res.gap
+    def _check_params(self, n_features):
+        alpha = check_real(self.alpha, "alpha", low=0.0)
+        tol = check_real(self.tol, "tol", low=0.0)
+        max_iter = check_int(self.max_iter, "max_iter", low=1)
+        for name in ("fit_intercept", "copy_X", "warm_start", "positive"):
+            _check_bool(getattr(self, name), name)
+        check_option(self.selection, "selection", ("cyclic", "random"))
+        rs = self.random_state
+        if not (rs is None or isinstance(rs, (np.random.RandomState, np.random.Generator))):
+            check_int(rs, "random_state", low=0, high=2**32 - 1)
+        pre = self.precompute
+        if isinstance(pre, str):
+            if pre != "auto":
+                raise ValueError(f"precompute must be True, False, 'auto' or a Gram array, got {pre!r}")
+        elif not isinstance(pre, (bool, np.bool_)):
+            gram = as_array(pre, "precompute", ndim=2)
+            if gram.shape != (n_features, n_features):
+                raise ValueError(f"precompute: a Gram array must have shape ({n_features}, "
+                                 f"{n_features}), got {gram.shape}")
+        return alpha, tol, max_iter
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        """Fit the Lasso; ``sample_weight``: None, a number, or one non-negative weight per sample."""
+        import numbers
+
+        import scipy.sparse as sp
+        from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
+
+        if _check_bool(check_input, "check_input"):
+            X, y = validate_data(self, X, y, accept_sparse="csc", order="F",
+                                 dtype=[np.float64, np.float32], multi_output=True, y_numeric=True)
+            y = check_array(y, order="F", dtype=X.dtype.type, ensure_2d=False)
+        elif not sp.issparse(X):
+            X, y = np.asarray(X), np.asarray(y)
+        n_samples, n_features = X.shape
+        alpha, tol, max_iter = self._check_params(n_features)
+        if alpha == 0:
+            warnings.warn(_ALPHA0_MESSAGE, UserWarning, stacklevel=2)
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        Y = np.asarray(y, dtype=np.float64)
+        if Y.ndim not in (1, 2) or Y.shape[0] != n_samples:
+            raise ValueError(f"y must have shape ({n_samples},) or ({n_samples}, n_targets), "
+                             f"got {Y.shape}")
+        Y = Y.reshape(n_samples, -1)
+        n_targets = Y.shape[1]
+        if self.positive and y.ndim == 2 and n_targets > 1:
+            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
+
+        if isinstance(sample_weight, numbers.Number):
+            sample_weight = None  # a constant weight changes nothing (weights are rescaled)
+        A = _design(X, "X")
+        col = None
+        if sample_weight is not None:
+            try:
+                sw = np.asarray(_check_sample_weight(sample_weight, X, dtype=np.float64))
+            except ValueError as exc:  # scikit-learn's wording does not always name the argument
+                raise ValueError(f"sample_weight: {exc}") from None
+            if not np.isfinite(sw).all() or (sw < 0).any():
+                raise ValueError("sample_weight must be finite and non-negative")
+            if not sw.sum() > 0:
+                raise ValueError("sample_weight must have a positive sum")
+            # scikit-learn's convention: weights rescaled to sum to n_samples, so that
+            # alpha keeps its meaning; the weighted problem is the plain one on rows
+            # scaled by sqrt(w), with the intercept column sqrt(w) (weighted centring).
+            col = np.sqrt(sw * (n_samples / sw.sum()))
+            if sp.issparse(A):
+                A = A.copy()
+                A.data *= col[A.indices]
+            else:
+                A = np.asfortranarray(A * col[:, None])
+            Y = Y * col[:, None]
+        native = _native(A)
+
+        W0 = np.zeros((n_targets, n_features))
+        if self.warm_start and hasattr(self, "coef_"):
+            prev = np.asarray(self.coef_, dtype=np.float64)
+            if prev.size != n_targets * n_features:
+                raise ValueError(f"warm_start: the previous coef_ has shape {prev.shape}, this fit "
+                                 f"needs ({n_targets}, {n_features})")
+            W0 = prev.reshape(n_targets, n_features)
+            if not np.isfinite(W0).all():
+                raise ValueError("warm_start: the previous coef_ is not finite")
+
+        # scikit-learn stops at gap <= tol ||y_c||^2 = 2 tol P(0) (P(0) = ||y_c||^2 / 2,
+        # unscaled); each outer iteration costs at least one pass, so max_iter bounds both.
+        opts = _lasso_options(alpha, 2.0 * tol, max_iter, max_iter, 10, 5, self.fit_intercept,
+                              self.positive, col if self.fit_intercept else None)
+        coef = np.empty((n_targets, n_features))
+        intercept, gaps, n_iter, failed = np.empty(n_targets), np.empty(n_targets), [], []
+        for k in range(n_targets):
+            out = _core.bcd.lasso(native, np.ascontiguousarray(Y[:, k]), W0[k].copy(), opts)
+            coef[k], intercept[k], gaps[k] = out.x, out.intercept, out.gap
+            n_iter.append(int(out.n_epochs))
+            if not out.converged:
+                failed.append((out.gap, tol * 2.0 * out.p0))
+        if failed:
+            gap, thr = max(failed)
+            warnings.warn(f"{_NOT_CONVERGED} Duality gap: {gap:.6e}, tolerance: {thr:.3e}",
+                          sklearn_convergence_warning(), stacklevel=2)
+        if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+            raise ValueError("Coordinate descent iterations resulted in non-finite parameter "
+                             "values. The input data may contain large values and need to be "
+                             "preprocessed.")
+
+        one = n_targets == 1
+        self.coef_ = (coef[0] if one else coef).astype(dtype, copy=False)
+        self.dual_gap_ = gaps.astype(dtype)[0] if one else gaps.astype(dtype)
+        self.n_iter_ = n_iter[0] if one else n_iter
+        if not self.fit_intercept:
+            self.intercept_ = 0.0
+        elif y.ndim == 1:
+            self.intercept_ = intercept.astype(dtype)[0]
+        else:
+            self.intercept_ = intercept.astype(dtype)
         return self
+
+    @property
+    def sparse_coef_(self):
+        """coef_ as a (1 or n_targets, n_features) scipy.sparse CSR matrix."""
+        import scipy.sparse as sp
+        return sp.csr_matrix(np.atleast_2d(self.coef_))
 
     def predict(self, X):
         from sklearn.utils.validation import check_is_fitted, validate_data
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=True, reset=False)
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_
+        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_

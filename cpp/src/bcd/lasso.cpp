@@ -13,21 +13,48 @@ namespace {
 
 double soft(double u, double t) { return u > t ? u - t : (u < -t ? u + t : 0.0); }
 
-// Unscaled problem: P(x) = ||R||^2/2 + lam ||x||_1 with lam = alpha m, R = b - A x.
+// Unscaled problem: P(x) = ||R||^2/2 + lam ||x||_1 (+ x >= 0) with lam = alpha m,
+// R = b - A x - c u.
 template <class Cols>
 class LassoSolver {
 public:
     LassoSolver(const Cols& A, const VectorXd& b, VectorXd x, const LassoOptions& o)
         : A_(A), b_(b), x_(std::move(x)), o_(o), m_(A.rows()), n_(A.cols()),
-          lam_(o.alpha * double(A.rows())), norms_(n_) {
+          lam_(o.alpha * double(A.rows())), pos_(o.positive), norms_(n_) {
         require(b.size() == m_, "b must have one entry per row of A");
         require(x_.size() == n_, "x0 must have one entry per column of A");
-        for (Index j = 0; j < n_; ++j) norms_[j] = A_.sqnorm(j);
+        require(lam_ >= 0.0, "alpha must be >= 0");
+        if (o_.intercept) {
+            unit_ = o_.intercept_col.size() == 0;
+            u_ = unit_ ? VectorXd::Ones(m_) : o_.intercept_col;
+            require(u_.size() == m_, "the intercept column must have one entry per row of A");
+            uu_ = u_.squaredNorm();
+            require(uu_ > 0.0, "the intercept column must not be zero");
+        }
+        if (pos_) x_ = x_.cwiseMax(0.0);  // a warm start outside the constraint is projected
+        // With an intercept, coordinate j moves along the column a_j - mu_j u
+        // (orthogonal to u): its squared norm is the centred one, and its correlation
+        // with the projected residual is a_j^T R - mu_j u^T R (u^T R kept as a scalar,
+        // so sparse columns stay sparse). CD in the raw columns instead stalls when
+        // the columns are far from centred.
+        if (o_.intercept) mu_.resize(n_);
+        for (Index j = 0; j < n_; ++j) {
+            const double raw = A_.sqnorm(j);
+            if (!o_.intercept) {
+                norms_[j] = raw;
+                continue;
+            }
+            mu_[j] = A_.dot(j, u_) / uu_;
+            const double c = A_.centered_sqnorm(j, mu_[j], u_, uu_);
+            norms_[j] = c > 1e-24 * raw ? c : 0.0;  // a multiple of u: no freedom left beside the intercept
+        }
         R_ = b_;
         for (Index j = 0; j < n_; ++j)
             if (x_[j] != 0.0) A_.axpy(j, -x_[j], R_);
         center();
-        p0_ = 0.5 * (o_.intercept ? (b_.array() - b_.mean()).matrix().squaredNorm() : b_.squaredNorm());
+        VectorXd bc = b_;
+        if (o_.intercept) bc -= along_u(bc) * u_;
+        p0_ = 0.5 * bc.squaredNorm();
     }
 
     LassoOutcome run() {
@@ -36,25 +63,30 @@ public:
         Index ws_size = o_.ws_start;
         Index epochs = 0;
         double gap = 0.0;
-        for (Index t = 0; t < o_.max_outer; ++t) {
+        // Every pass measures the gap at the current x first, so the gap reported
+        // is always the gap of the x returned.
+        for (Index t = 0;; ++t) {
             check_interrupt();
             center();
             A_.matvec_t(R_, c);
-            gap = duality_gap(c.cwiseAbs().maxCoeff(), R_);
-            out.gaps.push_back(gap / p0_);
+            gap = duality_gap(dual_norm(c), first_order(c), R_);
+            out.gaps.push_back(p0_ > 0.0 ? gap / p0_ : 0.0);
             out.n_outer = t;
             if (gap <= o_.tol * p0_ || p0_ == 0.0) {
                 out.converged = true;
                 break;
             }
-            if (epochs >= o_.max_epochs) break;
+            if (epochs >= o_.max_epochs || t >= o_.max_outer) break;
             // Prox-Newton step on the support (exact for the Lasso on a fixed sign
             // pattern; note section 5): once the support is nearly stable and the
             // inner solves get long, one Gram solve replaces many CD epochs.
             Block S;
             for (Index j = 0; j < n_; ++j)
                 if (x_[j] != 0.0) S.push_back(j);
-            if (!S.empty() && gap <= 0.1 * p0_ && newton_pays(S) && newton_on_support(S)) continue;
+            if (!S.empty() && gap <= 0.1 * p0_ && newton_pays(S) && newton_on_support(S)) {
+                ++epochs;  // one pass over the support's columns (Gram), counted as an epoch
+                continue;
+            }
             // Greedy working set: support first, then features by distance to
             // the dual constraint (lam - |a_j^T R|) / ||a_j|| (smallest first).
             Index support = 0;
@@ -64,7 +96,8 @@ public:
                     priority[j] = -INFINITY;
                     ++support;
                 } else {
-                    priority[j] = norms_[j] > 0 ? (lam_ - std::abs(c[j])) / std::sqrt(norms_[j]) : INFINITY;
+                    const double cj = pos_ ? c[j] : std::abs(c[j]);  // one-sided constraint when x >= 0
+                    priority[j] = norms_[j] > 0 ? (lam_ - cj) / std::sqrt(norms_[j]) : INFINITY;
                 }
             }
             ws_size = std::min(n_, std::max({ws_size, 2 * support, o_.ws_start}));
@@ -83,23 +116,49 @@ public:
         out.n_epochs = epochs;
         out.x = x_;
         out.intercept = c_;
-        out.gap = out.gaps.empty() ? 0.0 : out.gaps.back();
+        out.gap = gap / double(m_);
+        out.rel_gap = out.gaps.back();
+        out.p0 = p0_ / double(m_);
         out.objective = (0.5 * R_.squaredNorm() + lam_ * x_.lpNorm<1>()) / double(m_);
         return out;
     }
 
 private:
-    // Exact minimisation over the intercept: shift the residual's mean into c.
-    // A centred residual is also what makes theta = R / s dual feasible (1^T theta = 0).
+    // The coefficient of v along the intercept column u (the mean when u = 1).
+    double along_u(const VectorXd& v) const { return unit_ ? v.mean() : u_.dot(v) / uu_; }
+
+    // Exact minimisation over the intercept: move the residual's component along u
+    // into c. A residual orthogonal to u is also what makes theta = R / s dual
+    // feasible (u^T theta = 0).
     void center() {
         if (!o_.intercept) return;
-        const double mu = R_.mean();
+        const double mu = along_u(R_);
         c_ += mu;
-        R_.array() -= mu;
+        if (unit_) R_.array() -= mu;
+        else R_.noalias() -= mu * u_;
+        uR_ = 0.0;
     }
 
-    // gap of x against the rescaled-residual dual point theta = R / max(1, cmax / lam)
-    double duality_gap(double cmax, const VectorXd& R) const {
+    // The dual norm of the correlations c = A^T R: max_j |c_j|, or max_j c_j when x >= 0.
+    double dual_norm(const VectorXd& c) const {
+        if (c.size() == 0) return 0.0;
+        return pos_ ? c.maxCoeff() : c.cwiseAbs().maxCoeff();
+    }
+
+    // alpha = 0 only: ||A^T R||^2 restricted to the feasible directions (x_j > 0 or c_j > 0 when x >= 0).
+    double first_order(const VectorXd& c) const {
+        if (lam_ > 0.0) return 0.0;
+        if (!pos_) return c.squaredNorm();
+        double s = 0.0;
+        for (Index j = 0; j < n_; ++j)
+            if (x_[j] > 0.0 || c[j] > 0.0) s += c[j] * c[j];
+        return s;
+    }
+
+    // gap of x against the rescaled-residual dual point theta = R / max(1, cmax / lam);
+    // with lam = 0 (no finite dual bound) the first-order measure, as scikit-learn does.
+    double duality_gap(double cmax, double first, const VectorXd& R) const {
+        if (lam_ == 0.0) return first;
         const double primal = 0.5 * R.squaredNorm() + lam_ * x_.lpNorm<1>();
         const double s = std::max(1.0, cmax / lam_);
         const double dual = b_.dot(R) / s - 0.5 * R.squaredNorm() / (s * s);
@@ -127,14 +186,13 @@ private:
         MatrixXd G;
         A_.gram(S, G);
         VectorXd rhs(s), xs(s), mu = VectorXd::Zero(s);
-        const VectorXd ones = VectorXd::Ones(m_);
-        const double bmean = o_.intercept ? b_.mean() : 0.0;
+        const double bu = o_.intercept ? along_u(b_) : 0.0;
         for (Index k = 0; k < s; ++k) {
             xs[k] = x_[S[size_t(k)]];
-            if (o_.intercept) mu[k] = A_.dot(S[size_t(k)], ones) / double(m_);
-            rhs[k] = A_.dot(S[size_t(k)], b_) - double(m_) * mu[k] * bmean - lam_ * (xs[k] > 0 ? 1.0 : -1.0);
+            if (o_.intercept) mu[k] = A_.dot(S[size_t(k)], u_) / uu_;
+            rhs[k] = A_.dot(S[size_t(k)], b_) - uu_ * mu[k] * bu - lam_ * (xs[k] > 0 ? 1.0 : -1.0);
         }
-        if (o_.intercept) G.noalias() -= double(m_) * mu * mu.transpose();  // centred columns
+        if (o_.intercept) G.noalias() -= uu_ * mu * mu.transpose();  // columns orthogonal to u
         Eigen::LLT<MatrixXd> llt(G);
         if (llt.info() != Eigen::Success) return false;
         const VectorXd z = llt.solve(rhs);
@@ -151,8 +209,8 @@ private:
         VectorXd R = R_;
         for (Index k = 0; k < s; ++k)
             if (xn[k] != xs[k]) A_.axpy(S[size_t(k)], xs[k] - xn[k], R);
-        const double shift = o_.intercept ? R.mean() : 0.0;
-        R.array() -= shift;
+        const double shift = o_.intercept ? along_u(R) : 0.0;
+        if (shift != 0.0) R.noalias() -= shift * u_;
         if (!(0.5 * R.squaredNorm() + lam_ * xn.lpNorm<1>() < 0.5 * R_.squaredNorm() + lam_ * xs.lpNorm<1>()))
             return false;
         for (Index k = 0; k < s; ++k) x_[S[size_t(k)]] = xn[k];
@@ -173,14 +231,17 @@ private:
             // its non-zeros only (glmnet's active-set cycling): zeros rarely move.
             const bool full = (e - 1) % 4 == 0;
             if (full) active.clear();
-            double cmax = 0.0;  // correlations seen during the epoch: a free, approximate gap
+            double cmax = 0.0, first = 0.0;  // correlations seen during the epoch: a free, approximate gap
             for (Index j : full ? ws : active) {
                 const double old = x_[j];
-                const double corr = A_.dot(j, R_);
-                cmax = std::max(cmax, std::abs(corr));
-                const double v = soft(corr + old * norms_[j], lam_) / norms_[j];
+                const double corr = o_.intercept ? A_.dot(j, R_) - mu_[j] * uR_ : A_.dot(j, R_);
+                cmax = std::max(cmax, pos_ ? corr : std::abs(corr));
+                if (lam_ == 0.0 && (!pos_ || old > 0.0 || corr > 0.0)) first += corr * corr;
+                const double z = corr + old * norms_[j];
+                const double v = (pos_ ? std::max(z - lam_, 0.0) : soft(z, lam_)) / norms_[j];
                 if (v != old) {
                     A_.axpy(j, old - v, R_);
+                    if (o_.intercept) uR_ += (old - v) * mu_[j] * uu_;
                     x_[j] = v;
                 }
                 if (full && v != 0.0) active.push_back(j);
@@ -196,7 +257,7 @@ private:
             }
             // The outer loop certifies the gap exactly; here the epoch's own
             // correlations stand in for A_W^T R, saving a pass over A_W.
-            if (full && duality_gap(cmax, R_) <= target) break;
+            if (full && duality_gap(cmax, first, R_) <= target) break;
             if (e % 10 == 0) check_interrupt();
         }
         return std::min(e, budget);
@@ -212,15 +273,16 @@ private:
         VectorXd z = ldlt.solve(VectorXd::Ones(K));
         if (!z.allFinite() || std::abs(z.sum()) < 1e-300) return;
         z /= z.sum();
-        const VectorXd xe = hist.rightCols(K) * z;
+        VectorXd xe = hist.rightCols(K) * z;
+        if (pos_) xe = xe.cwiseMax(0.0);  // stay feasible; kept only if P still drops
         VectorXd R = b_;
         double l1 = 0.0, l1_old = 0.0;
         for (size_t k = 0; k < ws.size(); ++k) {
             if (xe[Index(k)] != 0.0) A_.axpy(ws[k], -xe[Index(k)], R);
             l1 += std::abs(xe[Index(k)]);
         }
-        const double ce = o_.intercept ? R.mean() : 0.0;  // best intercept for xe
-        R.array() -= ce;
+        const double ce = o_.intercept ? along_u(R) : 0.0;  // best intercept for xe
+        if (ce != 0.0) R.noalias() -= ce * u_;
         for (size_t k = 0; k < ws.size(); ++k) l1_old += std::abs(x_[ws[k]]);
         const double p_new = 0.5 * R.squaredNorm() + lam_ * l1;
         const double p_old = 0.5 * R_.squaredNorm() + lam_ * l1_old;
@@ -237,7 +299,13 @@ private:
     const LassoOptions& o_;
     Index m_, n_;
     double lam_;
-    VectorXd norms_, R_;
+    bool pos_;
+    VectorXd norms_, R_;  // squared norms of the (centred, with an intercept) columns; residual
+    VectorXd mu_;         // with an intercept: mu_j = a_j^T u / u^T u
+    double uR_ = 0.0;     // u^T R since the last center()
+    VectorXd u_;          // intercept column (only with o_.intercept)
+    double uu_ = 0.0;     // ||u||^2
+    bool unit_ = true;    // u = 1: mean-based fast path
     double p0_ = 0.0;
     Index last_inner_ = 0, last_ws_nnz_ = 0;
     double c_ = 0.0;  // intercept

@@ -3,6 +3,7 @@
 // column-major storage is the natural layout for every BCD kernel.
 #pragma once
 #include <Eigen/Core>
+#include <algorithm>
 #include <Eigen/SparseCore>
 #include <cstdint>
 #include <vector>
@@ -23,6 +24,10 @@ struct DenseCols {
     double dot(Index j, const Eigen::Ref<const VectorXd>& v) const { return A.col(j).dot(v); }
     void axpy(Index j, double a, Eigen::Ref<VectorXd> v) const { v.noalias() += a * A.col(j); }
     double sqnorm(Index j) const { return A.col(j).squaredNorm(); }
+    // ||a_j - mu u||^2, summed entry by entry (no cancellation for nearly constant columns)
+    double centered_sqnorm(Index j, double mu, const VectorXd& u, double) const {
+        return (A.col(j) - mu * u).squaredNorm();
+    }
     Index nnz(Index) const { return A.rows(); }
     void matvec_t(const VectorXd& v, VectorXd& out) const { out.noalias() = A.transpose() * v; }
     void matmat_t(const MatrixXd& V, MatrixXd& out) const { out.noalias() = A.transpose() * V; }
@@ -66,6 +71,19 @@ struct SparseCols {
         double s = 0.0;
         for (auto k = p[j]; k < p[j + 1]; ++k) s += val[k] * val[k];
         return s;
+    }
+    // ||a_j - mu u||^2 = sum over non-zeros of (a_ij - mu u_i)^2 + mu^2 (||u||^2 - sum over non-zeros of u_i^2)
+    double centered_sqnorm(Index j, double mu, const VectorXd& u, double uu) const {
+        const auto* p = A.outerIndexPtr();
+        const auto* idx = A.innerIndexPtr();
+        const double* val = A.valuePtr();
+        double s = 0.0, unz = 0.0;
+        for (auto k = p[j]; k < p[j + 1]; ++k) {
+            const double d = val[k] - mu * u[idx[k]];
+            s += d * d;
+            unz += u[idx[k]] * u[idx[k]];
+        }
+        return s + mu * mu * std::max(uu - unz, 0.0);
     }
     Index nnz(Index j) const { return Index(A.outerIndexPtr()[j + 1] - A.outerIndexPtr()[j]); }
     void matvec_t(const VectorXd& v, VectorXd& out) const {
