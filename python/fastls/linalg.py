@@ -129,8 +129,7 @@ def _qr(A, B, rcond):
 
 def _empty(A, B):
     """numpy's answer when A has no rows or no columns: x = 0."""
-    n, d = A.shape
-    x = np.zeros((d, B.shape[1]), dtype=np.result_type(A, B))
+    x = np.zeros((A.shape[1], B.shape[1]), dtype=np.result_type(A, B))
     status = LstsqStatus.SOLVED
     return dict(x=x, residual_norm=np.linalg.norm(B, axis=0), rank=0,
                 singular_values=np.zeros(0), status=status, success=True, nit=0,
