@@ -40,7 +40,7 @@ import scipy.linalg
 from fastls import _core
 from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
-from fastls.linalg import eta, optimality_limit
+from fastls.linalg import normal_residual_from_norms, optimality_limit
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
 from fastls.sketching import KINDS, _nnz
 
@@ -313,7 +313,7 @@ def lstsq(A, b, method: str = "precondition", *, sketch: str = "sjlt",
                 break
         # The answer is checked against A: the final pass also gives A^T r.
         _, stats = _reduce_pass(A, list(b.to_delayed().ravel()), -x, 1.0, split_every)
-        eta_x = float(eta(np.linalg.norm(stats[1:]), math.sqrt(stats[0]), np.linalg.norm(x), s[0])[0])
+        eta_x = _checked(stats, x, s[0])
         limit = optimality_limit(tol, n, d)
         if status == LstsqStatus.MAXITER and eta_x <= limit:
             status = LstsqStatus.OPTIMAL  # LSQR's estimates lagged; A itself says optimal
@@ -325,7 +325,7 @@ def lstsq(A, b, method: str = "precondition", *, sketch: str = "sjlt",
         _, da = _dask()
         x = da.linalg.lstsq(A, b)[0].compute()
         _, stats = _reduce_pass(A, list(b.to_delayed().ravel()), -x, 1.0, split_every)
-        eta_x = float(eta(np.linalg.norm(stats[1:]), math.sqrt(stats[0]), np.linalg.norm(x), s[0])[0])
+        eta_x = _checked(stats, x, s[0])
         message = f"solved by TSQR (dask.array.linalg.lstsq): {fallback}"
     if status == LstsqStatus.MAXITER:
         warnings.warn(f"fastls.distributed.lstsq: LSQR reached maxiter={maxiter}",
@@ -334,6 +334,12 @@ def lstsq(A, b, method: str = "precondition", *, sketch: str = "sjlt",
         x=x, success=status != LstsqStatus.MAXITER, status=status, message=message,
         nit=nit, residual_norm=math.sqrt(stats[0]), sketch_rows=m, sketch=kind, r_diag=r_diag,
         normal_residual=eta_x)
+
+
+def _checked(stats, x, norm_A: float) -> float:
+    """normal_residual of x from a residual pass's [||r||^2, A^T r]."""
+    return float(normal_residual_from_norms(np.linalg.norm(stats[1:]), math.sqrt(stats[0]),
+                                            np.linalg.norm(x), norm_A)[0])
 
 
 def _reduce_pass(A, w_prev, vhat, c, split_every):

@@ -227,11 +227,12 @@ def normal_residual(A, B, X, norm_A: float) -> np.ndarray:
     """
     xp = _xp(A)
     R = xp.asarray(B) - A @ xp.asarray(X)
-    return eta(np.linalg.norm(_host(A.conj().T @ R), axis=0), np.linalg.norm(_host(R), axis=0),
-               np.linalg.norm(_host(X), axis=0), norm_A)
+    return normal_residual_from_norms(np.linalg.norm(_host(A.conj().T @ R), axis=0),
+                                      np.linalg.norm(_host(R), axis=0),
+                                      np.linalg.norm(_host(X), axis=0), norm_A)
 
 
-def eta(normal_norm, residual_norm, x_norm, norm_A: float) -> np.ndarray:
+def normal_residual_from_norms(normal_norm, residual_norm, x_norm, norm_A: float) -> np.ndarray:
     """:func:`normal_residual` from the norms ||A^H r||, ||r||, ||x|| (0 where all vanish)."""
     normal_norm = np.atleast_1d(np.asarray(normal_norm, dtype=float))
     denom = norm_A * (norm_A * np.asarray(x_norm, dtype=float) + np.asarray(residual_norm, dtype=float))
