@@ -47,17 +47,19 @@ def test_help_lists_families_options_and_examples(capsys):
     for option in ("--quick", "--repeat", "--json", "--plot", "--paper", "--version"):
         assert option in out
     assert "examples:" in out and "fastls-bench lstsq --quick" in out
-    assert "peer seconds / fastls seconds" in out
+    assert "peer seconds / fastls seconds" in " ".join(out.split())
 
 
 def test_family_help_explains_columns_and_modes(capsys):
     code, out, _ = _exit_code(["lstsq", "--help"], capsys)
     assert code == 0
+    out = " ".join(out.split())
     assert "--sizes" in out and "relative forward error" in out
     assert "--paper: not available for lstsq" in out
     assert "--plot: not available for lstsq" in out
     code, out, _ = _exit_code(["sbl", "--help"], capsys)
     assert code == 0
+    out = " ".join(out.split())
     assert "only with --paper" in out and "columns of the table with --paper" in out
 
 
@@ -195,6 +197,8 @@ def test_tiny_run_prints_progress_table_legend_and_summary(capsys, tmp_path):
     legend = table[table.index("legend:"):]
     for column in _harness.COLUMNS:
         assert f"\n  {column} " in legend
+    assert max(map(len, legend.splitlines())) <= _harness.LEGEND_WIDTH
+    legend = " ".join(legend.split())  # the text is wrapped: compare it as one line
     assert "||SA||_F^2 / ||A||_F^2" in legend  # the family's own meaning of "error"
     assert "peer seconds / fastls seconds" in legend and ">1x fastls is faster" in legend
     assert "<1x fastls is slower" in legend
@@ -216,6 +220,7 @@ def test_legend_printed_under_every_table(capsys):
     _harness.print_table(rows, {"error": "the family's error"})
     out = capsys.readouterr().out
     assert out.index("legend:") > out.index("0.50x")
+    out = " ".join(out.split())
     assert "the family's error" in out and "not measured or not applicable" in out
 
 

@@ -50,7 +50,7 @@ def version_text() -> str:
     info = dict(_core.build_info())
     isa = "+".join(info.get("isa", ())) or "generic"
     return (f"fastls {fastls.__version__}\n"
-            f"built with {info.get('compiler')}, Eigen {info.get('eigen')}, "
+            f"built with compiler {info.get('compiler')}, Eigen {info.get('eigen')}, "
             f"pybind11 {info.get('pybind11')}, ISA {isa}, OpenMP {info.get('openmp')}")
 
 
@@ -238,8 +238,8 @@ def main(argv=None, prog: str = "fastls-bench") -> int:
         print(f"\nwrote {args.json}")
 
     total = time.perf_counter() - t_start
-    print(f"\n== summary: {len(chosen)} famil{'y' if len(chosen) == 1 else 'ies'} in {total:.1f} s: "
-          + ", ".join(f"{n} ({s:.1f} s, {len(results[n])} rows)" for n, s in seconds.items()))
+    print(f"\n== summary: {len(chosen)} famil{'y' if len(chosen) == 1 else 'ies'} in {total:.2f} s: "
+          + ", ".join(f"{n} ({s:.2f} s, {len(results[n])} rows)" for n, s in seconds.items()))
     print(f"   JSON: {os.path.abspath(args.json) if args.json else 'not written (use --json PATH)'}")
     if args.plot:
         figures = _harness.WRITTEN

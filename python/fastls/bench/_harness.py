@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import textwrap
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -14,6 +15,7 @@ __all__ = ["Row", "best_time", "context", "legend_lines", "print_table", "step",
 
 # The table's columns, in order; each family module declares LEGEND (and, where --paper
 # prints other rows, PAPER_LEGEND): a dict with at least "error", overriding any of these.
+LEGEND_WIDTH = 100  # legend lines are wrapped to this many characters
 COLUMNS = ("case", "solver", "seconds", "error", "fastls speedup")
 DEFAULT_LEGEND = {
     "case": "the problem timed; every row of a case solves the same data",
@@ -92,7 +94,10 @@ def legend_lines(legend: dict | None) -> list[str]:
     text.setdefault("error", "not documented for this family")
     width = max(map(len, COLUMNS))
     lines = ["legend:"]
-    lines += [f"  {col:<{width}}  {text[col]}" for col in COLUMNS]
+    for col in COLUMNS:
+        wrapped = textwrap.wrap(text[col], width=LEGEND_WIDTH - width - 4, break_on_hyphens=False)
+        lines.append(f"  {col:<{width}}  {wrapped[0]}")
+        lines += [f"  {'':<{width}}  {w}" for w in wrapped[1:]]
     lines.append(f"  {'':<{width}}  (an empty cell: not measured or not applicable)")
     lines += [f"  {line}" for line in text.get("notes", ())]
     return lines

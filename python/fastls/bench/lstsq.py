@@ -18,7 +18,7 @@ HELP = "dense least squares (fastls.lstsq qr/precondition vs numpy/scipy/LAPACK)
 LEGEND = {
     "case": "NxD matrix family: gauss = i.i.d. N(0,1), cond1e8 = singular values 1..1e-8",
     "error": "relative forward error ||x - x_ref|| / ||x_ref||, x_ref from scipy gelsd "
-             "(lower is better; ~cond(A) * 1e-16 is the floor)",
+             "(lower is better; the reference itself is only accurate to about cond(A) * 1e-16)",
     "fastls speedup": "peer seconds / seconds of 'fastls precondition(srht)' in the same case: "
                       ">1x fastls is faster, <1x fastls is slower",
 }
