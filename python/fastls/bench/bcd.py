@@ -22,8 +22,8 @@ from fastls.bench._harness import Row, step, wrote
 HELP = "greedy block coordinate descent: the paper's rule comparisons (datasets A, D)"
 LEGEND = {
     "case": "dataset (A: least squares, D: 50x50 lattice), the note's figure, the block update",
-    "solver": "selection rule and partition (VB: variable blocks, FB-Sort: fixed sorted blocks), "
-              "all fastls.bcd.minimize, plus one NumPy GS-VB loop as the timing peer",
+    "solver": "selection rule and partition (VB: variable blocks, FB-Sort: fixed blocks of the "
+              "Sort partition), all fastls.bcd.minimize, plus one NumPy GS-VB loop as the timing peer",
     "seconds": "wall time of one run of --iters iterations (tol=0, no repeats)",
     "error": "objective gap f(x_final) - f* (dataset A: f* = 0, a consistent system; "
              "D: the authors' f*); lower is better",

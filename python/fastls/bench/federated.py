@@ -37,7 +37,8 @@ LEGEND = {
             "'setup' times the per-client factorizations",
     "seconds": "wall time of one full simulation (or one setup), best of --repeat runs",
     "error": "max_k ||w_k - w_k(numpy loop)|| / ||w*|| over the final local models: agreement "
-             "with the NumPy loop on the same draws (~1e-12 expected; 0 for the loop itself)",
+             "with the NumPy loop on the same draws (rounding-level when they agree; 0 for the loop "
+             "itself)",
     "fastls speedup": "peer seconds / fastls.federated.solve seconds in the same case: "
                       ">1x fastls is faster, <1x fastls is slower",
 }
