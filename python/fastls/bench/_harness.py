@@ -4,12 +4,26 @@ from __future__ import annotations
 import json
 import os
 import platform
+import textwrap
 import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-__all__ = ["Row", "best_time", "context", "print_table", "write_json"]
+__all__ = ["Row", "best_time", "context", "legend_lines", "print_table", "step", "wrote",
+           "write_json", "COLUMNS", "DEFAULT_LEGEND"]
+
+# The table's columns, in order; each family module declares LEGEND (and, where --paper
+# prints other rows, PAPER_LEGEND): a dict with at least "error", overriding any of these.
+LEGEND_WIDTH = 100  # legend lines are wrapped to this many characters
+COLUMNS = ("case", "solver", "seconds", "error", "fastls speedup")
+DEFAULT_LEGEND = {
+    "case": "the problem timed; every row of a case solves the same data",
+    "solver": "the implementation timed: fastls or a peer",
+    "seconds": "wall time of one solve, best of --repeat runs (lower is better)",
+    "fastls speedup": "peer seconds / fastls seconds in the same case: >1x fastls is faster, "
+                      "<1x fastls is slower; (fastls) marks the row the others are divided by",
+}
 
 
 @dataclass
@@ -74,8 +88,23 @@ def print_header(ctx: dict) -> None:
     print(f"{env} | pools: {pools} | load {ctx['loadavg']}")
 
 
-def print_table(rows: list[Row]) -> None:
-    """Print rows grouped by case; ratio = peer time / fastls time."""
+def legend_lines(legend: dict | None) -> list[str]:
+    """The legend printed under a table: one line per column, the family's text over the defaults."""
+    text = {**DEFAULT_LEGEND, **(legend or {})}
+    text.setdefault("error", "not documented for this family")
+    width = max(map(len, COLUMNS))
+    lines = ["legend:"]
+    for col in COLUMNS:
+        wrapped = textwrap.wrap(text[col], width=LEGEND_WIDTH - width - 4, break_on_hyphens=False)
+        lines.append(f"  {col:<{width}}  {wrapped[0]}")
+        lines += [f"  {'':<{width}}  {w}" for w in wrapped[1:]]
+    lines.append(f"  {'':<{width}}  (an empty cell: not measured or not applicable)")
+    lines += [f"  {line}" for line in text.get("notes", ())]
+    return lines
+
+
+def print_table(rows: list[Row], legend: dict | None = None) -> None:
+    """Print rows grouped by case, then the legend; ratio = peer time / fastls time."""
     cases = list(dict.fromkeys(r.case for r in rows))
     wc = max([len("case")] + [len(c) for c in cases])
     ws = max([len("solver")] + [len(r.solver) for r in rows])
@@ -89,6 +118,45 @@ def print_table(rows: list[Row]) -> None:
             err = "" if r.error is None else f"{r.error:.2e}"
             ratio = "(fastls)" if r.baseline else ("" if r.ratio is None else f"{r.ratio:.2f}x")
             print(f"{case:<{wc}}  {r.solver:<{ws}}  {r.seconds:>10.4f}  {err:>10}  {ratio:>14}")
+    print("\n".join(legend_lines(legend)), flush=True)
+
+
+class step:
+    """Progress of one benchmark case: a line as it starts, one as it ends (flushed at once).
+
+    ``s = step("lstsq 1000x50 gauss")`` prints the start line; ``s.done()`` the end line with
+    the seconds taken. Also a context manager (``with step(label): ...``), which reports a
+    failure too.
+    """
+
+    def __init__(self, label: str):
+        self.label = label
+        print(f"  start  {label}", flush=True)
+        self.t0 = time.perf_counter()
+
+    def done(self) -> float:
+        seconds = time.perf_counter() - self.t0
+        print(f"  done   {self.label} ({seconds:.2f} s)", flush=True)
+        return seconds
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.done()
+        else:
+            print(f"  FAILED {self.label} after {time.perf_counter() - self.t0:.2f} s", flush=True)
+        return False
+
+
+WRITTEN: list[str] = []  # files written by --plot during this run (the CLI's summary lists them)
+
+
+def wrote(path: str) -> None:
+    """Report a file a benchmark has written (printed now, listed again in the summary)."""
+    WRITTEN.append(str(path))
+    print(f"wrote {path}", flush=True)
 
 
 def write_json(path: str, ctx: dict, results: dict[str, list[Row]]) -> None:

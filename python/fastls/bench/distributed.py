@@ -12,9 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastls.bench._harness import Row, best_time
+from fastls.bench._harness import Row, best_time, step
 
 HELP = "distributed least squares on a Dask LocalCluster (fastls vs dask TSQR)"
+LEGEND = {
+    "case": "NxD Gaussian A in row chunks, persisted on the workers before timing",
+    "solver": "solver [bytes sent between workers during one solve, from Dask's counter]",
+    "seconds": "wall time of one solve after an untimed warm-up solve, best of --repeat runs",
+    "error": "optimality ||A^T r|| / (||A||_F ||r||) of the returned x (lower is better)",
+    "fastls speedup": "peer seconds / 'fastls sjlt m=20d' seconds in the same case: "
+                      ">1x fastls is faster, <1x fastls is slower",
+}
+PAPER = None    # no paper reproduction: --paper is refused
+FIGURES = None  # no figures: --plot is refused
 
 QUICK = [(2**16, 20, 8)]
 FULL = [(2**22, 100, 32)]
@@ -62,6 +72,7 @@ def run(args) -> list[Row]:
             A, b = client.persist([A, b])
             distributed.wait([A, b])
             case = f"{n}x{d} ({chunks} chunks)"
+            progress = step(f"distributed {case}")
             solvers = [
                 ("fastls sjlt m=20d", True, lambda: fd.lstsq(A, b, random_state=1, persist=False).x),
                 ("fastls gaussian m=4d", False, lambda: fd.lstsq(A, b, sketch="gaussian", random_state=1,
@@ -75,6 +86,7 @@ def run(args) -> list[Row]:
                 seconds, x = best_time(solve, repeat=args.repeat)
                 rows.append(Row(case, f"{name} [{moved / 1e6:.2f} MB moved]", seconds,
                                 _optimality(A, b, x), baseline=base, extra={"bytes_moved": moved}))
+            progress.done()
     finally:
         client.close()
         if cluster is not None:

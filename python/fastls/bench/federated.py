@@ -26,12 +26,41 @@ import numpy as np
 
 import fastls.federated as fed
 from fastls.bench import _federated_ref as ref_impl
-from fastls.bench._harness import Row, best_time
+from fastls.bench._harness import Row, best_time, step, wrote
 
 HELP = "federated WLS (ADMM / RERCE-Fed / CLU / FedProx) vs NumPy loops; --paper reproduces the note"
 
 NOTE_FLOORS = {"admm": -16.44, "rerce": -17.66, "rerce-clu": -23.14, "fedprox": -21.70}
 ALGOS = ("admm", "rerce", "rerce-clu", "fedprox")
+LEGEND = {
+    "case": "the note's set-up (K=100 clients, L=128): algorithm, clients per round M, rounds; "
+            "'setup' times the per-client factorizations",
+    "seconds": "wall time of one full simulation (or one setup), best of --repeat runs",
+    "error": "max_k ||w_k - w_k(numpy loop)|| / ||w*|| over the final local models: agreement "
+             "with the NumPy loop on the same draws (rounding-level when they agree; 0 for the loop "
+             "itself)",
+    "fastls speedup": "peer seconds / fastls.federated.solve seconds in the same case: "
+                      ">1x fastls is faster, <1x fastls is slower",
+}
+PAPER_LEGEND = {
+    "case": "the note's reference experiment (M=4 clients per round, link noise 1e-2)",
+    "solver": "algorithm (its steady-state NMSD in dB, the note's value)",
+    "seconds": "wall time of all --runs Monte Carlo runs of this algorithm (one pass)",
+    "error": "|steady-state NMSD - the note's value| in dB (goal < 0.5)",
+    "fastls speedup": "not applicable: every row is fastls (no peer in the reproduction)",
+}
+PAPER = "the note's Monte Carlo experiment: steady-state NMSD of each algorithm vs the note"
+FIGURES = "NMSD curves of the --paper run (federated_nmsd.png)"
+FIGURES_NEED_PAPER = True
+
+
+def validate(args) -> str | None:
+    """A problem with this family's options, found before any benchmark starts (or None)."""
+    try:
+        _algorithms(args)
+    except SystemExit as exc:
+        return f"--algorithms: {exc}"
+    return None
 
 
 def add_arguments(parser) -> None:
@@ -58,6 +87,7 @@ def _timing(args) -> list[Row]:
     rows = []
 
     # setup: per-client factorization, timed once each (it is cached afterwards)
+    progress = step("federated setup K=100 L=128")
     t0 = time.perf_counter()
     problem._factors()
     t_bank = time.perf_counter() - t0
@@ -66,11 +96,13 @@ def _timing(args) -> list[Row]:
         t, _ = best_time(lambda b=backend: ref_impl._Local(problem, 1.0, b), repeat=1)
         label = "numpy loop (Cholesky)" if backend == "loop" else "numpy batched (inverse)"
         rows.append(Row("setup K=100 L=128", label, t, None))
+    progress.done()
 
     locals_ = {b: ref_impl._Local(problem, 1.0, b) for b in ("loop", "batched")}
     cases = [(alg, 4) for alg in _algorithms(args)] + [("rerce", 100)]
     for alg, M in cases:
         case = f"{alg} M={M} {n_iter} rounds"
+        progress = step(f"federated {case}")
         kw = dict(rho=1.0, clients_per_round=M, uplink_noise=1e-2, downlink_noise=1e-2,
                   n_iter=n_iter, w_true=ws, random_state=1)
         t_fast, res = best_time(lambda: fed.solve(problem, alg, **kw), repeat=args.repeat)
@@ -86,6 +118,7 @@ def _timing(args) -> list[Row]:
         rows.append(Row(case, "fastls.federated.solve", t_fast, err(res.local_models), baseline=True))
         rows.append(Row(case, "numpy loop (cho_solve)", out["loop"][0], 0.0))
         rows.append(Row(case, "numpy batched (inverse)", out["batched"][0], err(out["batched"][1][1])))
+        progress.done()
     return rows
 
 
@@ -100,9 +133,11 @@ def _paper(args) -> list[Row]:
     print(f"{'algorithm':<10}  {'steady state (dB)':>18}  {'note (dB)':>10}  {'diff':>6}  {'seconds':>8}")
     for alg in _algorithms(args):
         t0 = time.perf_counter()
+        progress = step(f"federated paper {alg}: {n_runs} runs x {n_iter} rounds")
         mc = fed.monte_carlo(problem, n_runs, algorithm=alg, clients_per_round=4, uplink_noise=1e-2,
                              downlink_noise=1e-2, n_iter=n_iter, random_state=2024)
         dt = time.perf_counter() - t0
+        progress.done()
         curves[alg] = mc.nmsd_db
         note = NOTE_FLOORS[alg]
         diff = mc.steady_state_db - note
@@ -111,7 +146,6 @@ def _paper(args) -> list[Row]:
                         dt, abs(diff), baseline=False,
                         extra={"steady_state_db": mc.steady_state_db, "note_db": note,
                                "curve_db": mc.nmsd_db.tolist()}))
-    print("error column below: |steady state - note| in dB (goal < 0.5)")
     if args.plot:
         _plot(curves, args.plot, n_runs)
     return rows
@@ -137,7 +171,7 @@ def _plot(curves, directory, n_runs):
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
-    print(f"wrote {path}")
+    wrote(path)
 
 
 def run(args) -> list[Row]:

@@ -16,10 +16,21 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from fastls.bench._harness import Row
+from fastls.bench._harness import Row, step
 
 HELP = "Lasso (fastls.bcd.lasso vs scikit-learn, celer, skglm): time to relative gap 1e-6"
 TARGET = 1e-6
+LEGEND = {
+    "case": "design matrix, alpha = alpha_max / 100 (alpha_max: the smallest alpha with x = 0)",
+    "seconds": "time of the first run in the solver's tolerance sweep whose result reaches the "
+               "target gap (best of --repeat runs at that tolerance)",
+    "error": "relative duality gap reached, gap / P(0) (benchopt's dual point); above --target "
+             "(default 1e-6) means the solver missed the target and its time is not comparable",
+    "fastls speedup": "peer seconds / fastls.bcd.lasso seconds in the same case: "
+                      ">1x fastls is faster, <1x fastls is slower",
+}
+PAPER = None    # no paper reproduction: --paper is refused
+FIGURES = None  # no figures: --plot is refused
 
 
 def add_arguments(parser) -> None:
@@ -126,6 +137,7 @@ def _run(args) -> list[Row]:
             _warm_up(solvers)
             warmed = True
         label = f"{case} a=amax/{ratio}"
+        progress = step(f"lasso {label}")
         for i, (name, (fit, tol)) in enumerate(solvers.items()):
             best = None
             for _ in range(5):  # tolerance sweep
@@ -143,4 +155,5 @@ def _run(args) -> list[Row]:
                 tol /= 10
             rows.append(Row(label, name, best[0], best[1], baseline=(i == 0),
                             extra={"tol": best[2], "reached": bool(best[1] <= target)}))
+        progress.done()
     return rows

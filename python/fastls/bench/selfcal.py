@@ -17,9 +17,30 @@ import time
 import numpy as np
 
 from fastls import LinAlgError, selfcal
-from fastls.bench._harness import Row, best_time
+from fastls.bench._harness import Row, best_time, step, wrote
 
 HELP = "self-calibration (fastls.selfcal vs numpy lstsq/svd on the explicit system)"
+LEGEND = {
+    "case": "model (M1 shared-signal, M2 multi-signal, M3 shared-matrix), sizes m, n, p, method",
+    "seconds": "wall time of one solve, best of --repeat runs (the peers get the explicitly "
+               "formed system for free)",
+    "error": "aligned relative error of the gains d against the truth (both rows of a case "
+             "solve the same problem and should agree)",
+    "fastls speedup": "peer seconds / fastls.selfcal seconds in the same case: "
+                      ">1x fastls is faster, <1x fastls is slower",
+}
+PAPER_LEGEND = {
+    "case": "P1: noiseless phase transition of one model; P2: error vs SNR of one configuration",
+    "solver": "what the error column holds for the row",
+    "seconds": "wall time of the whole protocol row (all its trials)",
+    "error": "P1: number of (n, p) cells whose success rate disagrees with the counting rule "
+             "(0 is a match); P2: worst ratio max(e/e_note, e_note/e) of the median aligned error "
+             "of z to the note's, over 20-80 dB (1 is a match)",
+    "fastls speedup": "not applicable: every row is fastls (no peer in the protocols)",
+}
+PAPER = "the note's protocols: P1 noiseless phase transitions, P2 error vs SNR"
+FIGURES = "P1 success-rate diagrams and the P2 error-vs-noise plot (selfcal_P*.png)"
+FIGURES_NEED_PAPER = True
 
 _CODES = {"shared-signal": 1, "multi-signal": 2, "shared-matrix": 3}
 _SHORT = {"shared-signal": "M1", "multi-signal": "M2", "shared-matrix": "M3"}
@@ -121,6 +142,7 @@ def _timing(args) -> list[Row]:
         prob = make_problem(model, m, n, p, np.random.default_rng(0), snr_db=40)
         y, A, d = prob["y"], prob["A"], prob["d"]
         tag = f"{_SHORT[model]} m={m} n={n} p={p}"
+        progress = step(f"selfcal {tag}")
         fast = lambda: selfcal.solve(y, A, model, "lstsq", gap=False)  # noqa: E731
         sec, res = best_time(fast, repeat=args.repeat)
         rows.append(Row(f"{tag} lstsq", "fastls.selfcal lstsq", sec, selfcal.align(res.d, d)[1],
@@ -136,15 +158,18 @@ def _timing(args) -> list[Row]:
         sec, out = best_time(lambda: numpy_svd(M), repeat=args.repeat)
         rows.append(Row(f"{tag} spectral", "numpy.linalg.svd (explicit)", sec,
                         selfcal.align(1 / _split(out[0], model, m, n, p)[0], d)[1]))
+        progress.done()
     if not args.quick:
         for model, m, n, p in LARGE_CASES:
             prob = make_problem(model, m, n, p, np.random.default_rng(0), snr_db=40)
             tag = f"{_SHORT[model]} m={m} n={n} p={p}"
+            progress = step(f"selfcal {tag} (no peer)")
             for method in ("lstsq", "spectral"):
                 sec, res = best_time(lambda: selfcal.solve(prob["y"], prob["A"], model, method),
                                      repeat=1)
                 rows.append(Row(f"{tag} {method}", f"fastls.selfcal {method} (no peer)", sec,
                                 selfcal.align(res.d, prob["d"])[1], baseline=True))
+            progress.done()
     return rows
 
 
@@ -195,11 +220,13 @@ def _paper(args) -> list[Row]:
         rate = np.zeros((len(g["n"]), len(ps)))
         mism = 0
         t0 = time.perf_counter()
+        progress = step(f"selfcal P1 {_SHORT[model]}: {len(g['n'])} x {len(ps)} cells, {trials} trials each")
         for i, n in enumerate(g["n"]):
             for j, p in enumerate(ps):
                 rate[i, j] = success_rate(model, g["m"], n, p, "spectral", trials, rng)
                 mism += rate[i, j] != float(selfcal.identifiable(model, g["m"], n, p))
         grids[model] = (g["m"], g["n"], ps, rate)
+        progress.done()
         print(f"P1 {_SHORT[model]} m={g['m']}: success rate (rows n={g['n']}, cols p={ps[0]}..{ps[-1]}),"
               f" {trials} trials/cell, spectral; cells disagreeing with the counting condition: {mism}")
         for n, r in zip(g["n"], rate):
@@ -210,6 +237,7 @@ def _paper(args) -> list[Row]:
     p2 = []
     print(f"P2: median aligned rel. error of z over {p2_trials} trials (note's value in brackets)")
     for model, m, n, p, method, ref in P2_ROWS:
+        progress = step(f"selfcal P2 {_SHORT[model]} m={m} n={n} p={p} {method}")
         t0 = time.perf_counter()
         med = []
         for snr in P2_SNRS:
@@ -220,6 +248,7 @@ def _paper(args) -> list[Row]:
                 errs.append(selfcal.align(np.concatenate([res.s, res.x.ravel()]), prob["z"])[1])
             med.append(float(np.median(errs)))
         p2.append((model, m, n, p, method, med, ref))
+        progress.done()
         cells = " ".join(f"{e:.1e} [{r:.1e}]" for e, r in zip(med, ref))
         print(f"   {_SHORT[model]} m={m} n={n} p={p} {method}: {cells}")
         worst = max(max(e / r, r / e) for e, r in zip(med, ref))
@@ -250,8 +279,10 @@ def _plot(outdir, grids, p2):
         ax.set_title(f"{_SHORT[model]} ({model}), m={m}: noiseless success rate (white = 1)")
         ax.legend(loc="upper left", fontsize=8)
         fig.tight_layout()
-        fig.savefig(os.path.join(outdir, f"selfcal_P1_{_SHORT[model]}.png"), dpi=120)
+        path = os.path.join(outdir, f"selfcal_P1_{_SHORT[model]}.png")
+        fig.savefig(path, dpi=120)
         plt.close(fig)
+        wrote(path)
     fig, ax = plt.subplots(figsize=(6, 4))
     for model, m, n, p, method, med, ref in p2:
         line, = ax.loglog([10 ** (-s / 20) for s in P2_SNRS], med, "o-",
@@ -262,9 +293,10 @@ def _plot(outdir, grids, p2):
     ax.set_title("P2: error vs noise (o fastls, x the note)")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(os.path.join(outdir, "selfcal_P2_noise.png"), dpi=120)
+    path = os.path.join(outdir, "selfcal_P2_noise.png")
+    fig.savefig(path, dpi=120)
     plt.close(fig)
-    print(f"wrote PNG figures to {outdir}")
+    wrote(path)
 
 
 def run(args) -> list[Row]:

@@ -13,9 +13,20 @@ import numpy as np
 import scipy.sparse
 
 import fastls
-from fastls.bench._harness import Row, best_time
+from fastls.bench._harness import Row, best_time, step
 
 HELP = "sketch kernels (fastls.sketch vs numpy/scipy equivalents)"
+LEGEND = {
+    "case": "NxD input A, m = sketch rows, sketch kind",
+    "seconds": "wall time of one sketch S @ A, best of --repeat runs (lower is better)",
+    "error": "fastls rows only: |(||SA||_F^2 / ||A||_F^2) - 1|, a sanity check of the sketch's "
+             "scaling (expectation 0)",
+    "fastls speedup": "peer seconds / fastls seconds in the same case: >1x fastls is faster, "
+                      "<1x fastls is slower; for srht the peer is a plain copy of A, a floor "
+                      "(below 1x is expected: the goal is within 4x, i.e. >= 0.25x)",
+}
+PAPER = None    # no paper reproduction: --paper is refused
+FIGURES = None  # no figures: --plot is refused
 
 QUICK_SIZES = [(2**16, 50)]
 FULL_SIZES = [(2**17, 50), (2**20, 100), (2**16, 1000)]
@@ -69,6 +80,7 @@ def run(args) -> list[Row]:
         norm2 = np.sum(A * A)
         for kind in args.kinds.split(","):
             case = f"{n}x{d} m={m} {kind}"
+            progress = step(f"sketch {case}")
             seconds, SA = best_time(lambda: fastls.sketch(A, m, kind, random_state=0),
                                     repeat=args.repeat)
             rows.append(Row(case, f"fastls {kind}", seconds, abs(np.sum(SA * SA) / norm2 - 1),
@@ -79,5 +91,6 @@ def run(args) -> list[Row]:
                 name = {"srht": "numpy A.copy()", "gaussian": "numpy S@A",
                         "rademacher": "numpy S@A"}.get(kind, "scipy.sparse S@A")
                 rows.append(Row(case, name, seconds))
+            progress.done()
         del A
     return rows
