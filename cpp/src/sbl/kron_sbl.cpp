@@ -201,11 +201,12 @@ Fit<S> kron_sbl(const std::vector<Mat<S>>& H, const Eigen::Ref<const Vec<S>>& y,
         const VectorXd before = kron_vector(g);
         VectorXd d = e.diag + e.mu.cwiseAbs2();
         if (opt.gamma_update == Update::mackay) {
-            // γ_j ← |μ_j|² / w_j, w_j = 1 − Σ_jj/γ_j (clipped away from 0: w_j -> 0 only
-            // when the data say nothing about entry j, and then |μ_j|² -> 0 faster).
-            const VectorXd w = (VectorXd::Ones(before.size()) - e.diag.cwiseQuotient(before))
-                                   .cwiseMax(std::numeric_limits<double>::min());
-            d = e.mu.cwiseAbs2().cwiseQuotient(w);
+            // γ_j ← |μ_j|² / w_j, w_j = 1 − Σ_jj/γ_j. Where w_j < 1e-8 (the data say almost
+            // nothing about entry j) the subtraction has lost its digits and |μ_j|²/w_j
+            // could overflow: that entry keeps EM's step |μ_j|² + Σ_jj.
+            const VectorXd w = VectorXd::Ones(before.size()) - e.diag.cwiseQuotient(before);
+            for (Index j = 0; j < d.size(); ++j)
+                if (w[j] >= 1e-8) d[j] = std::norm(e.mu[j]) / w[j];
         }
         if (opt.method == Method::svd) {
             std::vector<Index> shape(I);
