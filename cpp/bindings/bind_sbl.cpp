@@ -38,7 +38,8 @@ void bind_scalar(py::module_& m) {
         [](const Mats& H, const VecRef& y, const std::string& method, int max_iter, double tol,
            std::vector<double> prune_rel, double prune_abs, bool learn_noise, double noise_var,
            double noise_floor, double inner_tol, int inner_max_sweeps, std::vector<bool> block,
-           double beta, double eps, double prune_snr) -> py::tuple {
+           double beta, double eps, double prune_snr, const std::string& noise_update,
+           const std::string& gamma_update) -> py::tuple {
             sbl::Options opt;
             require(method == "svd" || method == "am" || method == "pc", "unknown method " + method);
             opt.method = method == "svd" ? sbl::Method::svd : method == "am" ? sbl::Method::am : sbl::Method::pc;
@@ -55,19 +56,25 @@ void bind_scalar(py::module_& m) {
             opt.beta = beta;
             opt.eps = eps;
             opt.prune_snr = prune_snr;
+            auto rule = [](const std::string& name, const char* what) {
+                require(name == "em" || name == "mackay", std::string("unknown ") + what + " " + name);
+                return name == "em" ? sbl::Update::em : sbl::Update::mackay;
+            };
+            opt.noise_update = rule(noise_update, "noise_update");
+            opt.gamma_update = rule(gamma_update, "gamma_update");
             auto fit = without_gil([&] { return sbl::kron_sbl<S>(H, y, opt); });
             py::list gamma;
             for (auto& gi : fit.gamma) gamma.append(py::cast(std::move(gi)));
             VectorXd cost = Eigen::Map<const VectorXd>(fit.cost.data(), static_cast<Eigen::Index>(fit.cost.size()));
             return py::make_tuple(std::move(fit.x), gamma, fit.noise_var, fit.nit, fit.converged,
-                                  std::move(cost));
+                                  std::move(cost), fit.dof);
         },
         py::arg("factors"), py::arg("y").noconvert(), py::arg("method"), py::arg("max_iter"),
         py::arg("tol"), py::arg("prune_rel"), py::arg("prune_abs"), py::arg("learn_noise"),
         py::arg("noise_var"), py::arg("noise_floor"), py::arg("inner_tol"),
         py::arg("inner_max_sweeps"), py::arg("block"), py::arg("beta"), py::arg("eps"),
-        py::arg("prune_snr") = 0.0,
-        "EM loop of Kronecker SBL. Returns (x, gamma_factors, noise_var, nit, converged, cost).");
+        py::arg("prune_snr") = 0.0, py::arg("noise_update") = "em", py::arg("gamma_update") = "em",
+        "EM loop of Kronecker SBL. Returns (x, gamma_factors, noise_var, nit, converged, cost, noise_dof).");
 }
 
 }  // namespace

@@ -61,13 +61,22 @@ class SBLStatus(IntEnum):
     CONVERGED = 0    # ||γ_new − γ_old|| < tol ||γ_old||
     MAX_ITER = 1     # max_iter EM iterations without meeting tol
     ALL_PRUNED = 2   # every entry of some factor fell under the pruning thresholds; x = 0
+    NOISE_COLLAPSED = 3  # learned σ² with the fit spending over half of the M data dof
 
 
 _MESSAGES = {
     SBLStatus.CONVERGED: "relative change of gamma below tol",
     SBLStatus.MAX_ITER: "iteration limit reached before tol",
     SBLStatus.ALL_PRUNED: "every entry of a factor was pruned; x = 0",
+    SBLStatus.NOISE_COLLAPSED: (
+        "the learned noise variance is not identifiable: the fit spends more than half of "
+        "the measurements' degrees of freedom (M - sum(1 - Sigma_jj/gamma_j) < M/2), so the "
+        "noise was fitted by the coefficients (overfit); pass noise_var or add measurements"),
 }
+# NOISE_COLLAPSED: with σ² learned, the fit is flagged when the noise keeps fewer than
+# this fraction of the M degrees of freedom. Observed on 40x80 .. 50x100 Gaussian
+# designs: recoveries keep >= 0.6 M, runs whose σ² collapsed 100x or more keep < 0.4 M.
+_MIN_NOISE_DOF = 0.5
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -162,13 +171,27 @@ def _rms(a) -> float:
     return peak * float(np.sqrt(np.mean(np.abs(a / peak) ** 2)))
 
 
-def _noise(noise_var, y):
+def _noise(noise_var, y, noise_update):
     """(learn, initial σ², floor) for the normalised y (unit RMS): noise_var=None
-    learns σ² from 0.1·var(y); the floor keeps Σ_y invertible for noiseless data."""
+    learns σ² from var(y) (MacKay's rule, as ARDRegression) or from the paper's
+    0.1·var(y) (EM's rule); the floor keeps Σ_y invertible for noiseless data."""
     floor = _NOISE_FLOOR
     if noise_var is None:
-        return True, max(0.1 * float(np.var(y)), floor), floor
+        start = 1.0 if noise_update == "mackay" else 0.1
+        return True, max(start * float(np.var(y)), floor), floor
     return False, noise_var, floor
+
+
+_UPDATES = ("mackay", "em")
+
+
+def _check_updates(noise_update, gamma_update, n_factors):
+    """The update rules; gamma_update=None is MacKay's for one factor (classic SBL)
+    and the paper's EM for a Kronecker prior (I >= 2)."""
+    noise_update = check_option(noise_update, "noise_update", _UPDATES)
+    if gamma_update is None:
+        gamma_update = "mackay" if n_factors == 1 else "em"
+    return noise_update, check_option(gamma_update, "gamma_update", _UPDATES)
 
 
 # ---------------------------------------------------------------- public API
@@ -194,7 +217,7 @@ def kron_matvec(factors, x, adjoint: bool = False) -> np.ndarray:
 
 def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.0,
            inner_tol=1e-5, inner_max_sweeps=100, block=None, beta=0.0, eps=1e-5, prune_snr=0.0,
-           warning=ConvergenceWarning, stacklevel=3):
+           noise_update="mackay", gamma_update=None, warning=ConvergenceWarning, stacklevel=3):
     """Scale-free driver: y and every factor are scaled to unit RMS, the native EM
     loop runs on the scaled problem (so γ_0 = 1, the noise floor, prune_abs and eps
     are relative to the data), and x, γ, σ², the cost and the residual are scaled
@@ -212,13 +235,15 @@ def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.
     x_scale = y_scale
     for c in h_scales:
         x_scale /= c
-    learn, sigma2, floor = _noise(None if noise_var is None else noise_var / y_scale / y_scale, yn)
+    noise_update, gamma_update = _check_updates(noise_update, gamma_update, len(mats))
+    learn, sigma2, floor = _noise(None if noise_var is None else noise_var / y_scale / y_scale, yn,
+                                  noise_update)
     if block is None:
         block = [False] * len(mats)
     engine = "svd" if method == "sbl" else method  # one factor: both M-steps are γ = d
-    x, gfac, sigma2, nit, converged, cost = _core.sbl.kron_sbl(
+    x, gfac, sigma2, nit, converged, cost, dof = _core.sbl.kron_sbl(
         mats_n, yn, engine, max_iter, tol, prune_rel, prune_abs, learn, sigma2, floor,
-        inner_tol, inner_max_sweeps, block, beta, eps, prune_snr)
+        inner_tol, inner_max_sweeps, block, beta, eps, prune_snr, noise_update, gamma_update)
     keep = [np.flatnonzero(g > 0) for g in gfac]
     residual = y_scale * float(np.linalg.norm(yn - _core.sbl.kron_matvec(mats_n, x, False)))
     gfac = list(gfac)
@@ -229,6 +254,8 @@ def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.
     support = np.flatnonzero(gamma > 0)
     if any(k.size == 0 for k in keep):
         status = SBLStatus.ALL_PRUNED
+    elif learn and dof < _MIN_NOISE_DOF * y.shape[0]:
+        status = SBLStatus.NOISE_COLLAPSED
     else:
         status = SBLStatus.CONVERGED if converged else SBLStatus.MAX_ITER
     if status is not SBLStatus.CONVERGED:
@@ -254,7 +281,8 @@ def _zero_result(y, mats, method, sigma2):
 
 
 def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune=None, *,
-        prune_snr: float = _SBL_PRUNE_SNR) -> SBLResult:
+        prune_snr: float = _SBL_PRUNE_SNR, noise_update: str = "mackay",
+        gamma_update: str = "mackay") -> SBLResult:
     """Classic EM sparse Bayesian learning (Tipping 2001; Wipf and Rao 2004).
 
     Parameters
@@ -262,11 +290,12 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune=None
     y : (M,) array_like, real or complex
     H : (M, N) array_like, real or complex (copied once into the native core)
     noise_var : float >= 0 or None
-        Known noise variance σ² (in the units of y²); None learns it by EM from
-        ``0.1·var(y)``. 0 means noiseless (σ² is floored at 1e-12·mean|y|²).
+        Known noise variance σ² (in the units of y²); None learns it (see noise_update).
+        0 means noiseless (σ² is floored at 1e-12·mean|y|²).
     max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
-        learned, ``|Δσ²| <= tol σ²``) or after max_iter (status MAX_ITER and a
-        ConvergenceWarning).
+        learned, ``|Δσ²| <= tol σ²`` and MacKay's σ² is within tol·σ² of σ², so that a
+        slowly crawling EM update cannot pass for converged) or after max_iter (status
+        MAX_ITER and a ConvergenceWarning).
     prune : entries with ``γ_j < prune · max γ`` are dropped at the start of each
         iteration (0 disables). Default 1e-8: a numerical clean-up only, so that
         small true coefficients survive next to large ones.
@@ -277,6 +306,13 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune=None
         (Tipping and Faul's ``s_j``); at an evidence maximum it equals ``q_j²/s_j − 1``,
         so the default 10 keeps an entry when its evidence statistic exceeds 11 (about a
         3.3σ detection). 0 disables (then only ``prune`` acts, as in the paper).
+    noise_update, gamma_update : "mackay" (default) or "em", the fixed-point form of the
+        σ² and γ updates (same fixed points, different dynamics). MacKay:
+        ``σ² ← ||y − Hμ||² / (M − Σ_j w_j)``, ``γ_j ← |μ_j|² / w_j`` with
+        ``w_j = 1 − Σ_jj/γ_j``; EM (the paper's): ``σ² ← (||y − Hμ||² + σ² Σ_j w_j) / M``,
+        ``γ_j ← |μ_j|² + Σ_jj``. EM's steps are shrunk by the factors w_j and Σ w_j / M,
+        which on underdetermined designs (M < N) lets σ² drift to 0 while spurious
+        entries fit the noise. MacKay's σ² starts from var(y), EM's from 0.1·var(y).
 
     Scale-free: y and H are scaled to unit RMS before the EM loop starts from γ = 1
     and scaled back after, so ``y -> c y`` (with ``noise_var -> c² noise_var``) gives
@@ -285,24 +321,26 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune=None
     The E-step is the Woodbury ("M-side") form: a Cholesky factorization of
     ``σ² I + H Γ H^H`` (M × M), O(M² N + M³) per iteration and O(M N) memory; an
     eigendecomposition replaces it when that matrix is numerically singular
-    (noiseless data after pruning). M-step: ``γ_j ← |μ_j|² + Σ_jj``; noise
-    ``σ² ← (||y − Hμ||² + σ² Σ_j(1 − Σ_jj/γ_j)) / M``.
+    (noiseless data after pruning). M-step: see noise_update, gamma_update.
     """
-    return _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr)
+    return _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr, noise_update=noise_update,
+                gamma_update=gamma_update)
 
 
-def _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr, warning=ConvergenceWarning,
-         stacklevel=4):
+def _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr, *, noise_update="mackay",
+         gamma_update="mackay", warning=ConvergenceWarning, stacklevel=4):
     y, mats = _check_system(y, [as_array(H, "H", ndim=2, dtype=_DTYPES)], "H")
     prune_rel = _check_prune(_SBL_PRUNE if prune is None else prune, 1)
     prune_snr = check_real(prune_snr, "prune_snr", low=0.0)
     return _solve(y, mats, "sbl", noise_var, max_iter, tol, prune_rel, prune_snr=prune_snr,
-                  warning=warning, stacklevel=stacklevel)
+                  noise_update=noise_update, gamma_update=gamma_update, warning=warning,
+                  stacklevel=stacklevel)
 
 
 def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 150,
              tol: float = 1e-4, prune=None, *, prune_abs: float = 0.0, inner_tol: float = 1e-5,
-             inner_max_sweeps: int = 100) -> SBLResult:
+             inner_max_sweeps: int = 100, noise_update: str = "mackay",
+             gamma_update=None) -> SBLResult:
     """Kronecker-structured SBL: SVD-KroSBL or AM-KroSBL (He and Joseph 2024).
 
     Parameters
@@ -314,9 +352,15 @@ def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 15
         I − 1 sequential rank-one fits (fast, most accurate in the paper).
         "am": Gauss-Seidel sweeps of the exact per-factor minimisers of the EM
         surrogate (a generalised EM: the type-II cost never increases without pruning).
-    noise_var : float >= 0 or None (in the units of y²; learned by EM from 0.1·var(y))
+    noise_var : float >= 0 or None (in the units of y²; None learns it)
     max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
-        learned, ``|Δσ²| <= tol σ²``) or after max_iter.
+        learned, ``|Δσ²| <= tol σ²`` and MacKay's σ² is within tol·σ²) or after max_iter.
+    noise_update : "mackay" (default: ``σ² ← ||y − Hμ||² / (M − Σ_j w_j)`` from var(y))
+        or "em" (the paper's ``σ² ← (||y − Hμ||² + σ² Σ_j w_j) / M`` from 0.1·var(y)),
+        ``w_j = 1 − Σ_jj/γ_j``; see :func:`sbl`.
+    gamma_update : None (default: "mackay" for one factor, i.e. classic SBL as in
+        :func:`sbl`; the paper's "em" for I >= 2), "em" (``d = diag Σ + |μ|²``) or
+        "mackay" (``d = |μ|² / w``, projected like d).
     prune : float or one float per factor; entry k of factor i is dropped when
         ``γ_i[k] < prune_i · max γ_i``. Default: the paper's 1e-3 (svd) / 1e-2 (am),
         halved when σ² is learned. 0 disables.
@@ -333,15 +377,17 @@ def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 15
 
     Returns
     -------
-    SBLResult; with one factor both methods are classic EM-SBL (without sbl()'s
+    SBLResult; with one factor both methods are classic SBL (without sbl()'s
     evidence-based pruning).
     """
     return _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, prune_abs=prune_abs,
-                     inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps)
+                     inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps,
+                     noise_update=noise_update, gamma_update=gamma_update)
 
 
 def _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, *, prune_abs=0.0,
-              inner_tol=1e-5, inner_max_sweeps=100, warning=ConvergenceWarning, stacklevel=4):
+              inner_tol=1e-5, inner_max_sweeps=100, noise_update="mackay", gamma_update=None,
+              warning=ConvergenceWarning, stacklevel=4):
     method = check_option(method, "method", ("svd", "am"))
     y, mats = _check_system(y, _check_factors(factors))
     if prune is None:
@@ -351,14 +397,16 @@ def _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, *, prune_abs=
     inner_max_sweeps = check_int(inner_max_sweeps, "inner_max_sweeps", low=1)
     return _solve(y, mats, method, noise_var, max_iter, tol, prune_rel,
                   prune_abs=check_real(prune_abs, "prune_abs", low=0.0),
-                  inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps, warning=warning,
+                  inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps,
+                  noise_update=noise_update, gamma_update=gamma_update, warning=warning,
                   stacklevel=stacklevel)
 
 
 def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
                 max_iter: int = 150, tol: float = 1e-4, prune=None, *,
                 prune_abs: float = 1e-4, eps: float = 1e-5, inner_tol: float = 1e-4,
-                inner_max_sweeps: int = 10) -> SBLResult:
+                inner_max_sweeps: int = 10, noise_update: str = "mackay",
+                gamma_update=None) -> SBLResult:
     """Pattern-coupled (block-sparse) AM-KroSBL, the IRS-MIMO extension of the paper.
 
     On each mode in ``block_modes`` the prior factor is ``γ̃_i = ε + C_β g_i`` with
@@ -398,7 +446,8 @@ def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
                   prune_abs=check_real(prune_abs, "prune_abs", low=0.0),
                   inner_tol=check_real(inner_tol, "inner_tol", low=0.0),
                   inner_max_sweeps=check_int(inner_max_sweeps, "inner_max_sweeps", low=1),
-                  block=block, beta=beta, eps=check_real(eps, "eps", low=0.0, low_open=True))
+                  block=block, beta=beta, eps=check_real(eps, "eps", low=0.0, low_open=True),
+                  noise_update=noise_update, gamma_update=gamma_update)
 
 
 # ---------------------------------------------------------------- estimator
@@ -445,6 +494,8 @@ def _make_estimator():
         max_iter, tol : EM limits; EM stops when the relative change of γ (and of σ²)
             is below tol. Stopping at max_iter emits a ConvergenceWarning that is both
             fastls's and scikit-learn's.
+        noise_update, gamma_update : "mackay" or "em" update rules (see :func:`sbl`);
+            gamma_update=None is "mackay" for dense X and one factor, "em" for I >= 2.
         prune : relative pruning threshold (None: 1e-8 dense, the paper's defaults for
             factors); prune_snr : evidence-based pruning of :func:`sbl` (dense only).
 
@@ -454,7 +505,8 @@ def _make_estimator():
         """
 
         def __init__(self, factors=None, *, method="svd", noise_var=None, fit_intercept=True,
-                     max_iter=300, tol=1e-4, prune=None, prune_snr=_SBL_PRUNE_SNR):
+                     max_iter=300, tol=1e-4, prune=None, prune_snr=_SBL_PRUNE_SNR,
+                     noise_update="mackay", gamma_update=None):
             self.factors = factors
             self.method = method
             self.noise_var = noise_var
@@ -463,6 +515,8 @@ def _make_estimator():
             self.tol = tol
             self.prune = prune
             self.prune_snr = prune_snr
+            self.noise_update = noise_update
+            self.gamma_update = gamma_update
 
         def fit(self, X, y):
             warning = sklearn_convergence_warning()
@@ -474,7 +528,8 @@ def _make_estimator():
                     raise ValueError("fit_intercept=True would break the Kronecker structure; "
                                      "use KroneckerSBL(factors=..., fit_intercept=False)")
                 res = _kron_sbl(y, self.factors, self.method, self.noise_var, self.max_iter,
-                                self.tol, self.prune, warning=warning, stacklevel=4)
+                                self.tol, self.prune, noise_update=self.noise_update,
+                                gamma_update=self.gamma_update, warning=warning, stacklevel=4)
                 dtype = res.x.dtype
                 self.intercept_ = 0.0
                 self.n_features_in_ = res.x.shape[0]
@@ -489,7 +544,9 @@ def _make_estimator():
                 else:
                     Xc, yc = X, y
                 res = _sbl(yc, Xc, self.noise_var, self.max_iter, self.tol, self.prune,
-                           self.prune_snr, warning=warning, stacklevel=4)
+                           self.prune_snr, noise_update=self.noise_update,
+                           gamma_update="mackay" if self.gamma_update is None
+                           else self.gamma_update, warning=warning, stacklevel=4)
                 dtype = X.dtype
                 coef = res.x
                 self.intercept_ = ((y_offset - X_offset @ coef) if self.fit_intercept else 0.0)

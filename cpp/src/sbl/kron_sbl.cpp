@@ -4,6 +4,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <cmath>
+#include <limits>
 
 #include "fastls/common/error.hpp"
 #include "fastls/common/interrupt.hpp"
@@ -78,6 +79,9 @@ bool estep_cholesky(const Mat<S>& H, const VectorXd& g, const Eigen::Ref<const V
     e.diag = (g - g.cwiseAbs2().cwiseProduct(colsum)).cwiseMax(0.0);
     e.cost = 2 * llt.matrixLLT().diagonal().real().array().log().sum() + b.squaredNorm();
     e.trace = g.dot(colsum);
+    // σ² tr C^{-1} = σ² ||L^{-1}||_F²: M − trace without its cancellation at small σ².
+    const Mat<S> Linv = llt.matrixL().solve(Mat<S>::Identity(H.rows(), H.rows()));
+    e.dof = noise_var * Linv.squaredNorm();
     return std::isfinite(e.cost);
 }
 
@@ -119,6 +123,7 @@ EStep<S> estep(const std::vector<Mat<S>>& H, const std::vector<VectorXd>& g,
     e.diag = (kron_vector(g) - kron_matvec<double>(W2, inv)).cwiseMax(0.0);
     e.cost = s.array().log().sum() + (z.cwiseAbs2().array() * inv.array()).sum();
     e.trace = ((s.array() - noise_var) * inv.array()).sum();
+    e.dof = noise_var * inv.sum();
     return e;
 }
 
@@ -193,8 +198,16 @@ Fit<S> kron_sbl(const std::vector<Mat<S>>& H, const Eigen::Ref<const Vec<S>>& y,
         if (empty()) break;
         const EStep<S> e = posterior(sigma2);
         fit.cost.push_back(e.cost);
-        const VectorXd d = e.diag + e.mu.cwiseAbs2();
         const VectorXd before = kron_vector(g);
+        VectorXd d = e.diag + e.mu.cwiseAbs2();
+        if (opt.gamma_update == Update::mackay) {
+            // γ_j ← |μ_j|² / w_j, w_j = 1 − Σ_jj/γ_j. Where w_j < 1e-8 (the data say almost
+            // nothing about entry j) the subtraction has lost its digits and |μ_j|²/w_j
+            // could overflow: that entry keeps EM's step |μ_j|² + Σ_jj.
+            const VectorXd w = VectorXd::Ones(before.size()) - e.diag.cwiseQuotient(before);
+            for (Index j = 0; j < d.size(); ++j)
+                if (w[j] >= 1e-8) d[j] = std::norm(e.mu[j]) / w[j];
+        }
         if (opt.method == Method::svd) {
             std::vector<Index> shape(I);
             for (size_t i = 0; i < I; ++i) shape[i] = g[i].size();
@@ -204,13 +217,19 @@ Fit<S> kron_sbl(const std::vector<Mat<S>>& H, const Eigen::Ref<const Vec<S>>& y,
             am_project(d, g, C, opt);
         }
         const double sigma2_old = sigma2;
+        double fp_gap = 0.0;  // |σ²_mackay − σ²|: the fixed-point residual of σ²
         if (opt.learn_noise) {
             const double rss = (y - kron_matvec<S>(Hk, e.mu)).squaredNorm();
-            sigma2 = std::max((rss + sigma2 * e.trace) / double(M), opt.noise_floor);
+            const double mackay = std::max(rss / std::max(e.dof, std::numeric_limits<double>::min()),
+                                           opt.noise_floor);
+            fp_gap = std::abs(mackay - sigma2_old);
+            sigma2 = opt.noise_update == Update::mackay
+                         ? mackay
+                         : std::max((rss + sigma2 * e.trace) / double(M), opt.noise_floor);
         }
         fit.nit = it + 1;
         const double dg = (kron_vector(g) - before).norm(), gn = before.norm();
-        const double ds = std::abs(sigma2 - sigma2_old);
+        const double ds = std::max(std::abs(sigma2 - sigma2_old), fp_gap);
         bool done = dg < opt.tol * gn && ds <= opt.tol * sigma2_old;
         const bool settled = dg < 10 * opt.tol * gn && ds <= 10 * opt.tol * sigma2_old;
         if (I == 1 && opt.prune_snr > 0 && settled) {
@@ -239,8 +258,10 @@ Fit<S> kron_sbl(const std::vector<Mat<S>>& H, const Eigen::Ref<const Vec<S>>& y,
     Index N = 1;
     for (Index ni : n) N *= ni;
     fit.x = Vec<S>::Zero(N);
+    fit.dof = static_cast<double>(M);
     if (!empty()) {
         const EStep<S> e = posterior(sigma2);
+        fit.dof = e.dof;
         const std::vector<Index> flat = kept_flat_indices(keep, n);
         for (size_t j = 0; j < flat.size(); ++j) fit.x[flat[j]] = e.mu[static_cast<Index>(j)];
     }

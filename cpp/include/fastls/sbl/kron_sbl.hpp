@@ -33,13 +33,29 @@ namespace fastls::sbl {
 
 enum class Method { svd, am, pc };
 
+// Fixed-point form of the hyperparameter updates. Both have the fixed points of
+// the type-II cost; they differ in speed and in the basin they fall into.
+//   em:     γ_j ← |μ_j|² + Σ_jj,           σ² ← (||y − Hμ||² + σ² Σ_j w_j) / M
+//   mackay: γ_j ← |μ_j|² / w_j,            σ² ← ||y − Hμ||² / (M − Σ_j w_j)
+// with w_j = 1 − Σ_jj/γ_j (how well the data determine entry j) and
+// M − Σ_j w_j = σ² tr Σ_y^{-1} the noise's degrees of freedom. EM's steps shrink
+// by the factors w_j and Σ w_j / M, which near 1 (underdetermined designs, M < N)
+// makes σ² and the γ_j of poorly determined entries crawl: σ² then drifts to 0
+// and the noise is fitted by spurious entries. MacKay's steps do not shrink.
+// For I >= 2 a MacKay γ feeds |μ|²/w into the Kronecker projection instead of d.
+enum class Update { em, mackay };
+
 struct Options {
     Method method = Method::svd;
     int max_iter = 150;
-    double tol = 1e-4;                 // EM stop: ||Δγ|| < tol ||γ|| (and |Δσ²| <= tol σ² when learned)
+    double tol = 1e-4;                 // EM stop: ||Δγ|| < tol ||γ|| (and, when σ² is learned,
+                                       // |Δσ²| <= tol σ² and |σ²_mackay − σ²| <= tol σ², so that
+                                       // EM's slow σ² steps cannot fake convergence)
     std::vector<double> prune_rel;     // per factor (empty: no relative pruning)
     double prune_abs = 0.0;
     bool learn_noise = false;
+    Update noise_update = Update::em;  // σ² rule when learned (see Update)
+    Update gamma_update = Update::em;  // γ rule (the input of the M-step projection)
     double noise_var = 1.0;            // known σ², or the initial one when learning
     double noise_floor = 0.0;          // σ² is kept >= this (noiseless data)
     double inner_tol = 1e-5;           // am/pc sweeps stop: ||Δγ|| <= inner_tol ||γ||
@@ -61,6 +77,7 @@ struct EStep {
     Eigen::VectorXd diag;   // diag Σ
     double cost = 0.0;      // log det Σ_y + y^H Σ_y^{-1} y
     double trace = 0.0;     // Σ_j (1 − Σ_jj / γ_j) = Σ_k p_k / (σ² + p_k)
+    double dof = 0.0;       // M − trace = σ² tr Σ_y^{-1}, computed without cancellation
 };
 
 // Structured E-step for factors H (m_i × k_i) and prior factors g (k_i).
@@ -86,6 +103,7 @@ struct Fit {
     Vec<S> x;                                  // length N, zero off the support
     std::vector<Eigen::VectorXd> gamma;        // per factor, full length n_i, zeros where pruned
     double noise_var = 0.0;
+    double dof = 0.0;                          // M − Σ_j w_j at the final E-step (noise dof)
     int nit = 0;
     bool converged = false;
     std::vector<double> cost;                  // type-II cost at each iteration's E-step
