@@ -59,7 +59,7 @@ class SBLStatus(IntEnum):
     """Why the EM loop stopped."""
 
     CONVERGED = 0    # ||γ_new − γ_old|| < tol ||γ_old||
-    MAX_ITER = 1     # max_iter EM iterations without meeting tol
+    MAX_ITER = 1     # maxiter EM iterations without meeting tol
     ALL_PRUNED = 2   # every entry of some factor fell under the pruning thresholds; x = 0
 
 
@@ -192,14 +192,14 @@ def kron_matvec(factors, x, adjoint: bool = False) -> np.ndarray:
     return _core.sbl.kron_matvec(mats, x, bool(adjoint))
 
 
-def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.0,
+def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, prune_abs=0.0,
            inner_tol=1e-5, inner_max_sweeps=100, block=None, beta=0.0, eps=1e-5, prune_snr=0.0,
            warning=ConvergenceWarning, stacklevel=3):
     """Scale-free driver: y and every factor are scaled to unit RMS, the native EM
     loop runs on the scaled problem (so γ_0 = 1, the noise floor, prune_abs and eps
     are relative to the data), and x, γ, σ², the cost and the residual are scaled
     back. y -> c y gives x -> c x; H_i -> c H_i gives x -> x / c (up to rounding)."""
-    max_iter = check_int(max_iter, "max_iter", low=1)
+    maxiter = check_int(maxiter, "maxiter", low=1)
     tol = check_real(tol, "tol", low=0.0)
     if noise_var is not None:
         noise_var = check_real(noise_var, "noise_var", low=0.0)
@@ -217,7 +217,7 @@ def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.
         block = [False] * len(mats)
     engine = "svd" if method == "sbl" else method  # one factor: both M-steps are γ = d
     x, gfac, sigma2, nit, converged, cost = _core.sbl.kron_sbl(
-        mats_n, yn, engine, max_iter, tol, prune_rel, prune_abs, learn, sigma2, floor,
+        mats_n, yn, engine, maxiter, tol, prune_rel, prune_abs, learn, sigma2, floor,
         inner_tol, inner_max_sweeps, block, beta, eps, prune_snr)
     keep = [np.flatnonzero(g > 0) for g in gfac]
     residual = y_scale * float(np.linalg.norm(yn - _core.sbl.kron_matvec(mats_n, x, False)))
@@ -253,19 +253,19 @@ def _zero_result(y, mats, method, sigma2):
         support_factors=[np.zeros(0, np.intp) for _ in mats], cost=np.zeros(0), method=method)
 
 
-def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune=None, *,
+def sbl(H, y, *, noise_var=None, maxiter: int = 150, tol: float = 1e-4, prune=None,
         prune_snr: float = _SBL_PRUNE_SNR) -> SBLResult:
     """Classic EM sparse Bayesian learning (Tipping 2001; Wipf and Rao 2004).
 
     Parameters
     ----------
-    y : (M,) array_like, real or complex
     H : (M, N) array_like, real or complex (copied once into the native core)
+    y : (M,) array_like, real or complex
     noise_var : float >= 0 or None
         Known noise variance σ² (in the units of y²); None learns it by EM from
         ``0.1·var(y)``. 0 means noiseless (σ² is floored at 1e-12·mean|y|²).
-    max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
-        learned, ``|Δσ²| <= tol σ²``) or after max_iter (status MAX_ITER and a
+    maxiter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
+        learned, ``|Δσ²| <= tol σ²``) or after maxiter (status MAX_ITER and a
         ConvergenceWarning).
     prune : entries with ``γ_j < prune · max γ`` are dropped at the start of each
         iteration (0 disables). Default 1e-8: a numerical clean-up only, so that
@@ -288,35 +288,35 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune=None
     (noiseless data after pruning). M-step: ``γ_j ← |μ_j|² + Σ_jj``; noise
     ``σ² ← (||y − Hμ||² + σ² Σ_j(1 − Σ_jj/γ_j)) / M``.
     """
-    return _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr)
+    return _sbl(H, y, noise_var, maxiter, tol, prune, prune_snr)
 
 
-def _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr, warning=ConvergenceWarning,
+def _sbl(H, y, noise_var, maxiter, tol, prune, prune_snr, warning=ConvergenceWarning,
          stacklevel=4):
     y, mats = _check_system(y, [as_array(H, "H", ndim=2, dtype=_DTYPES)], "H")
     prune_rel = _check_prune(_SBL_PRUNE if prune is None else prune, 1)
     prune_snr = check_real(prune_snr, "prune_snr", low=0.0)
-    return _solve(y, mats, "sbl", noise_var, max_iter, tol, prune_rel, prune_snr=prune_snr,
+    return _solve(y, mats, "sbl", noise_var, maxiter, tol, prune_rel, prune_snr=prune_snr,
                   warning=warning, stacklevel=stacklevel)
 
 
-def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 150,
-             tol: float = 1e-4, prune=None, *, prune_abs: float = 0.0, inner_tol: float = 1e-5,
+def kron_sbl(factors, y, *, method: str = "svd", noise_var=None, maxiter: int = 150,
+             tol: float = 1e-4, prune=None, prune_abs: float = 0.0, inner_tol: float = 1e-5,
              inner_max_sweeps: int = 100) -> SBLResult:
     """Kronecker-structured SBL: SVD-KroSBL or AM-KroSBL (He and Joseph 2024).
 
     Parameters
     ----------
-    y : (M,) array_like, M = prod(m_i); real or complex
     factors : sequence of (m_i, n_i) arrays, H = H_1 ⊗ ... ⊗ H_I in numpy.kron order
+    y : (M,) array_like, M = prod(m_i); real or complex
     method : "svd" | "am"
         "svd": the classic update d = diag Σ + |μ|² projected onto Kronecker vectors by
         I − 1 sequential rank-one fits (fast, most accurate in the paper).
         "am": Gauss-Seidel sweeps of the exact per-factor minimisers of the EM
         surrogate (a generalised EM: the type-II cost never increases without pruning).
     noise_var : float >= 0 or None (in the units of y²; learned by EM from 0.1·var(y))
-    max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
-        learned, ``|Δσ²| <= tol σ²``) or after max_iter.
+    maxiter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
+        learned, ``|Δσ²| <= tol σ²``) or after maxiter.
     prune : float or one float per factor; entry k of factor i is dropped when
         ``γ_i[k] < prune_i · max γ_i``. Default: the paper's 1e-3 (svd) / 1e-2 (am),
         halved when σ² is learned. 0 disables.
@@ -336,11 +336,11 @@ def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 15
     SBLResult; with one factor both methods are classic EM-SBL (without sbl()'s
     evidence-based pruning).
     """
-    return _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, prune_abs=prune_abs,
+    return _kron_sbl(factors, y, method, noise_var, maxiter, tol, prune, prune_abs=prune_abs,
                      inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps)
 
 
-def _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, *, prune_abs=0.0,
+def _kron_sbl(factors, y, method, noise_var, maxiter, tol, prune, *, prune_abs=0.0,
               inner_tol=1e-5, inner_max_sweeps=100, warning=ConvergenceWarning, stacklevel=4):
     method = check_option(method, "method", ("svd", "am"))
     y, mats = _check_system(y, _check_factors(factors))
@@ -349,14 +349,14 @@ def _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, *, prune_abs=
     prune_rel = _check_prune(prune, len(mats))
     inner_tol = check_real(inner_tol, "inner_tol", low=0.0)
     inner_max_sweeps = check_int(inner_max_sweeps, "inner_max_sweeps", low=1)
-    return _solve(y, mats, method, noise_var, max_iter, tol, prune_rel,
+    return _solve(y, mats, method, noise_var, maxiter, tol, prune_rel,
                   prune_abs=check_real(prune_abs, "prune_abs", low=0.0),
                   inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps, warning=warning,
                   stacklevel=stacklevel)
 
 
-def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
-                max_iter: int = 150, tol: float = 1e-4, prune=None, *,
+def pc_kron_sbl(factors, y, block_modes, *, beta: float = 0.8, noise_var=None,
+                maxiter: int = 150, tol: float = 1e-4, prune=None,
                 prune_abs: float = 1e-4, eps: float = 1e-5, inner_tol: float = 1e-4,
                 inner_max_sweeps: int = 10) -> SBLResult:
     """Pattern-coupled (block-sparse) AM-KroSBL, the IRS-MIMO extension of the paper.
@@ -369,7 +369,8 @@ def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
 
     Parameters
     ----------
-    block_modes : sequence of factor indices (0-based) with block sparsity.
+    factors, y : as in :func:`kron_sbl`.
+    block_modes : int or sequence of factor indices (0-based) with block sparsity.
     beta : coupling strength (the paper uses 0.5 and 0.8); 0 gives AM-KroSBL.
     prune : relative thresholds on γ̃_i; default 1e-2 on block modes, 1e-1 elsewhere.
     prune_abs : threshold on every γ̃_i[k] in the scaled units of the EM loop (y and
@@ -394,7 +395,7 @@ def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
     if prune is None:
         prune = [1e-2 if b else 1e-1 for b in block]
     prune_rel = _check_prune(prune, I)
-    return _solve(y, mats, "pc", noise_var, max_iter, tol, prune_rel,
+    return _solve(y, mats, "pc", noise_var, maxiter, tol, prune_rel,
                   prune_abs=check_real(prune_abs, "prune_abs", low=0.0),
                   inner_tol=check_real(inner_tol, "inner_tol", low=0.0),
                   inner_max_sweeps=check_int(inner_max_sweeps, "inner_max_sweeps", low=1),
@@ -473,7 +474,7 @@ def _make_estimator():
                 if self.fit_intercept:
                     raise ValueError("fit_intercept=True would break the Kronecker structure; "
                                      "use KroneckerSBL(factors=..., fit_intercept=False)")
-                res = _kron_sbl(y, self.factors, self.method, self.noise_var, self.max_iter,
+                res = _kron_sbl(self.factors, y, self.method, self.noise_var, self.max_iter,
                                 self.tol, self.prune, warning=warning, stacklevel=4)
                 dtype = res.x.dtype
                 self.intercept_ = 0.0
@@ -488,7 +489,7 @@ def _make_estimator():
                     Xc, yc = X - X_offset, y - y_offset
                 else:
                     Xc, yc = X, y
-                res = _sbl(yc, Xc, self.noise_var, self.max_iter, self.tol, self.prune,
+                res = _sbl(Xc, yc, self.noise_var, self.max_iter, self.tol, self.prune,
                            self.prune_snr, warning=warning, stacklevel=4)
                 dtype = X.dtype
                 coef = res.x
