@@ -127,7 +127,8 @@ def solve(problem, algorithm, rho, M, up_var, down_var, n_rounds, ref, seed, cal
         warnings.warn(f"federated {algorithm!r} diverged at round {rounds - 1}", ConvergenceWarning,
                       stacklevel=3)
     else:
-        status = FederatedStatus.STOPPED if stopped and rounds < n_rounds else FederatedStatus.COMPLETED
+        status = (FederatedStatus.STOPPED if stopped and rounds < n_rounds
+                  else FederatedStatus.COMPLETED)
     history = global_history = None
     if ref is not None:
         history, global_history = _db(nmsd[:rounds]), _db(gnmsd[:rounds])

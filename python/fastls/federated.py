@@ -346,7 +346,8 @@ def _db(x):
         return 10.0 * np.log10(x)
 
 
-def _check_common(problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_rounds):
+def _check_common(problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise,
+                  n_rounds):
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be a fastls.federated.Problem, got {type(problem).__name__}")
     algorithm = check_option(algorithm, "algorithm", tuple(ALGORITHMS))

@@ -146,8 +146,8 @@ def timing_rows(args) -> list[Row]:
         case, shapes = BIG_CASE
         H, x, y, sigma2 = gen_problem(shapes, 20, rng=np.random.default_rng(0))
         for i, method in enumerate(("svd", "am")):
-            seconds, x_hat = best_time(_quiet(lambda: sbl.kron_sbl(H, y, method=method, noise_var=sigma2).x),
-                                       repeat=1)
+            seconds, x_hat = best_time(
+                _quiet(lambda: sbl.kron_sbl(H, y, method=method, noise_var=sigma2).x), repeat=1)
             rows.append(Row(f"{case}, M={y.size}", f"fastls.kron_sbl({method})", seconds,
                             nmse(x_hat, x), baseline=(i == 0), extra={"srr": srr(x_hat, x)}))
     return rows
@@ -242,8 +242,8 @@ def irs_solvers(snr):
     return {
         "PC-KroSBL b=0.8": lambda H, y, s2: sbl.pc_kron_sbl(H, y, [0, 2], beta=0.8, noise_var=s2).x,
         "PC-KroSBL b=0.5": lambda H, y, s2: sbl.pc_kron_sbl(H, y, [0, 2], beta=0.5, noise_var=s2).x,
-        "AM-KroSBL": lambda H, y, s2: sbl.kron_sbl(H, y, method="am", noise_var=s2, prune=(1e-2, 1e-1, 1e-3),
-                                                   prune_abs=1e-4).x,
+        "AM-KroSBL": lambda H, y, s2: sbl.kron_sbl(H, y, method="am", noise_var=s2,
+                                                   prune=(1e-2, 1e-1, 1e-3), prune_abs=1e-4).x,
         "SVD-KroSBL": lambda H, y, s2: sbl.kron_sbl(H, y, method="svd", noise_var=s2,
                                                     prune=0.0 if snr < 25 else 1e-3, prune_abs=1e-4).x,
     }

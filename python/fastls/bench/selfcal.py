@@ -130,7 +130,8 @@ def _timing(args) -> list[Row]:
         sec, out = best_time(lambda: numpy_lstsq(M, w), repeat=args.repeat)
         rows.append(Row(f"{tag} lstsq", "numpy.linalg.lstsq (explicit)", sec,
                         selfcal.align(1 / _split(out[0], model, m, n, p)[0], d)[1]))
-        sec, res = best_time(lambda: selfcal.solve(A, y, model=model, method="spectral"), repeat=args.repeat)
+        sec, res = best_time(lambda: selfcal.solve(A, y, model=model, method="spectral"),
+                             repeat=args.repeat)
         rows.append(Row(f"{tag} spectral", "fastls.selfcal spectral", sec,
                         selfcal.align(res.d, d)[1], baseline=True))
         sec, out = best_time(lambda: numpy_svd(M), repeat=args.repeat)
@@ -141,8 +142,8 @@ def _timing(args) -> list[Row]:
             prob = make_problem(model, m, n, p, np.random.default_rng(0), snr_db=40)
             tag = f"{_SHORT[model]} m={m} n={n} p={p}"
             for method in ("lstsq", "spectral"):
-                sec, res = best_time(lambda: selfcal.solve(prob["A"], prob["y"], model=model, method=method),
-                                     repeat=1)
+                sec, res = best_time(
+                    lambda: selfcal.solve(prob["A"], prob["y"], model=model, method=method), repeat=1)
                 rows.append(Row(f"{tag} {method}", f"fastls.selfcal {method} (no peer)", sec,
                                 selfcal.align(res.d, prob["d"])[1], baseline=True))
     return rows
@@ -242,7 +243,8 @@ def _plot(outdir, grids, p2):
         ax.set_yticks(range(len(ns)), [str(n) for n in ns])
         pp = np.linspace(ps[0] - 0.5, ps[-1] + 0.5, 400)
         # the counting boundary: smallest n-index that fails, as a step curve
-        bound = [sum(selfcal.identifiable(model, m=m, n=n, p=max(1, int(np.floor(q + 0.5)))) for n in ns) - 0.5
+        bound = [sum(selfcal.identifiable(model, m=m, n=n, p=max(1, int(np.floor(q + 0.5))))
+                     for n in ns) - 0.5
                  for q in pp]
         ax.plot(pp, bound, "r-", lw=1.5, label="counting threshold")
         ax.set_xlabel("p (snapshots)")
