@@ -50,10 +50,10 @@ def main():
         case = f"2^{p}x{d} m={m}"
         bytes_A = n * d * 8
         copy = timed(lambda: dA.copy())
-        t_srht = timed(lambda: fastls.sketch(dA, m, "srht", random_state=0))
+        t_srht = timed(lambda: fastls.sketch(dA, m, kind="srht", random_state=0))
         row(case, "fastls srht (cuda)", t_srht, note=f"{bytes_A / t_srht / 1e9:.0f} GB/s of A")
         row(case, "cupy A.copy()", copy, t_srht, note=f"{2 * bytes_A / copy / 1e9:.0f} GB/s r+w")
-        t_gauss = timed(lambda: fastls.sketch(dA, m, "gaussian", random_state=0))
+        t_gauss = timed(lambda: fastls.sketch(dA, m, kind="gaussian", random_state=0))
         row(case, "fastls gaussian (cuda, on the fly)", t_gauss,
             note=f"{2 * m * n * d / t_gauss / 1e12:.1f} TFLOP/s")
         if m * n * 8 + 3 * bytes_A < free:
@@ -64,7 +64,7 @@ def main():
             row(case, "cupy generate S, S @ A", timed(cupy_gauss, repeat=3), t_gauss)
         else:
             print(f"{case:<22} cupy generate S, S @ A: skipped (S needs {m * n * 8 / 2**30:.0f} GiB)")
-        t_rad = timed(lambda: fastls.sketch(dA, m, "rademacher", random_state=0))
+        t_rad = timed(lambda: fastls.sketch(dA, m, kind="rademacher", random_state=0))
         row(case, "fastls rademacher (cuda)", t_rad)
 
         db = dA @ cupy.ones(d) + 0.01 * cupy.random.default_rng(2).standard_normal(n)
@@ -80,7 +80,7 @@ def main():
             t_cpu = timed(lambda: fastls.lstsq(A, b, method="precondition", random_state=0,
                                                device="cpu"), repeat=1)
             row(case, "fastls lstsq precondition (cpu)", t_cpu, t_ls)
-            t_srht_cpu = timed(lambda: fastls.sketch(A, m, "srht", random_state=0, device="cpu"),
+            t_srht_cpu = timed(lambda: fastls.sketch(A, m, kind="srht", random_state=0, device="cpu"),
                                repeat=1)
             row(case, "fastls srht (cpu)", t_srht_cpu, t_srht)
             if p <= 20:

@@ -136,7 +136,7 @@ def test_logistic_matches_scipy():
     A = rng.standard_normal((200, 15))
     y = np.where(A @ rng.standard_normal(15) + rng.standard_normal(200) > 0, 1.0, -1.0)
     l2 = 0.5
-    prob = bcd.Logistic(A, y, l2)
+    prob = bcd.Logistic(A, y, l2=l2)
 
     def fg(x):
         z = A @ x
@@ -158,7 +158,7 @@ def test_softmax_matches_scipy_and_bound_progress():
     A = rng.standard_normal((m, p))
     y = np.argmax(A @ rng.standard_normal((p, K)) + rng.standard_normal((m, K)), axis=1)
     l2 = 0.1
-    prob = bcd.Softmax(A, y, K, l2)
+    prob = bcd.Softmax(A, y, K, l2=l2)
 
     def fg(v):
         X = v.reshape(p, K)

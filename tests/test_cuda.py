@@ -17,30 +17,30 @@ HAS_GPU = fastls.cuda_status()["available"]
 def test_cuda_request_without_device_is_a_clear_error(rng):
     A = rng.standard_normal((100, 3))
     with pytest.raises(RuntimeError, match="CUDA is unavailable"):
-        fastls.sketch(A, 10, "srht", 0, device="cuda")
+        fastls.sketch(A, 10, kind="srht", random_state=0, device="cuda")
     with pytest.raises(RuntimeError, match="CUDA is unavailable"):
         fastls.lstsq(A, A[:, 0], method="precondition", device="cuda")
 
 
 def test_auto_and_env_fall_back_to_cpu(rng, monkeypatch):
     A = rng.standard_normal((300, 4))
-    ref = fastls.sketch(A, 20, "srht", 5, device="cpu")
-    assert np.array_equal(fastls.sketch(A, 20, "srht", 5, device="auto"), ref)  # small: CPU
+    ref = fastls.sketch(A, 20, kind="srht", random_state=5, device="cpu")
+    assert np.array_equal(fastls.sketch(A, 20, kind="srht", random_state=5, device="auto"), ref)  # small: CPU
     monkeypatch.setenv("FASTLS_DEVICE", "cpu")
-    assert np.array_equal(fastls.sketch(A, 20, "srht", 5), ref)
+    assert np.array_equal(fastls.sketch(A, 20, kind="srht", random_state=5), ref)
     monkeypatch.setenv("FASTLS_DEVICE", "tpu")
     with pytest.raises(ValueError, match="device must be one of"):
-        fastls.sketch(A, 20, "srht", 5)
+        fastls.sketch(A, 20, kind="srht", random_state=5)
 
 
 def test_device_options_are_checked(rng):
     A = rng.standard_normal((300, 4))
     with pytest.raises(ValueError, match="no CUDA kernel"):
-        fastls.sketch(A, 20, "sjlt", 0, device="cuda")
+        fastls.sketch(A, 20, kind="sjlt", random_state=0, device="cuda")
     with pytest.raises(ValueError, match="CPU only"):
         fastls.lstsq(A, A[:, 0], method="qr", device="cuda")
     with pytest.raises(ValueError, match="device"):
-        fastls.sketch_matrix(10, 5, "srht", 0, device="gpu")
+        fastls.sketch_matrix(10, 5, kind="srht", random_state=0, device="gpu")
 
 
 def test_cuda_status_shape():
@@ -57,8 +57,8 @@ def test_cuda_status_shape():
 @pytest.mark.parametrize("kind", GPU_KINDS)
 @pytest.mark.parametrize("n", [1000, 4096])
 def test_gpu_sketch_matrix_is_bitwise_cpu(kind, n):
-    cpu = fastls.sketch_matrix(n, 70, kind, random_state=123)
-    gpu = fastls.sketch_matrix(n, 70, kind, random_state=123, device="cuda")
+    cpu = fastls.sketch_matrix(n, 70, kind=kind, random_state=123)
+    gpu = fastls.sketch_matrix(n, 70, kind=kind, random_state=123, device="cuda")
     assert np.array_equal(cpu, gpu)
 
 
@@ -70,12 +70,12 @@ def test_gpu_sketch_matches_cpu(rng, kind, shape):
         pytest.skip("dense CPU reference too slow at this size")
     A = rng.standard_normal(shape)
     m = 4 * shape[1] + 10
-    ref = fastls.sketch(A, m, kind, random_state=9, device="cpu")
+    ref = fastls.sketch(A, m, kind=kind, random_state=9, device="cpu")
     for variant in (A, np.asfortranarray(A)):
-        got = fastls.sketch(variant, m, kind, random_state=9, device="cuda")
+        got = fastls.sketch(variant, m, kind=kind, random_state=9, device="cuda")
         assert np.linalg.norm(got - ref) <= 1e-12 * np.linalg.norm(ref)
-    again = fastls.sketch(A, m, kind, random_state=9, device="cuda")
-    assert np.array_equal(again, fastls.sketch(A, m, kind, random_state=9, device="cuda"))
+    again = fastls.sketch(A, m, kind=kind, random_state=9, device="cuda")
+    assert np.array_equal(again, fastls.sketch(A, m, kind=kind, random_state=9, device="cuda"))
 
 
 @pytest.mark.gpu
@@ -110,9 +110,9 @@ def test_cupy_arrays_stay_on_device(rng):
     A = rng.standard_normal((50_000, 20))
     b = rng.standard_normal(50_000)
     dA = cupy.asarray(A)
-    SA = fastls.sketch(dA, 100, "srht", random_state=2)
+    SA = fastls.sketch(dA, 100, kind="srht", random_state=2)
     assert isinstance(SA, cupy.ndarray)
-    ref = fastls.sketch(A, 100, "srht", random_state=2, device="cpu")
+    ref = fastls.sketch(A, 100, kind="srht", random_state=2, device="cpu")
     assert np.linalg.norm(cupy.asnumpy(SA) - ref) <= 1e-12 * np.linalg.norm(ref)
     res = fastls.lstsq(dA, cupy.asarray(b), method="precondition", random_state=0)
     np.testing.assert_allclose(res.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-10)

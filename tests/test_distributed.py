@@ -43,32 +43,32 @@ def _rounding_tol(A):
 @pytest.mark.parametrize("chunks", CHUNKINGS)
 def test_sketch_equals_in_memory_sketch(client, rng, kind, chunks):
     A = rng.standard_normal((1000, 7))
-    got = fd.sketch(da.from_array(A, chunks=(chunks, 7)), 40, kind, random_state=11)
-    want = fastls.sketch(A, 40, kind, random_state=11)
+    got = fd.sketch(da.from_array(A, chunks=(chunks, 7)), 40, kind=kind, random_state=11)
+    want = fastls.sketch(A, 40, kind=kind, random_state=11)
     np.testing.assert_allclose(got, want, rtol=0, atol=_rounding_tol(A))
-    assert not np.allclose(got, fastls.sketch(A, 40, kind, random_state=12))
+    assert not np.allclose(got, fastls.sketch(A, 40, kind=kind, random_state=12))
 
 
 def test_sketch_vector_column_chunks_and_sjlt_nnz(client, rng):
     A = rng.standard_normal((600, 6))
     dA = da.from_array(A, chunks=(150, 2))  # column chunks are merged
-    np.testing.assert_allclose(fd.sketch(dA, 30, "sjlt", 3, nnz_per_column=3),
-                               fastls.sketch(A, 30, "sjlt", 3, nnz_per_column=3),
+    np.testing.assert_allclose(fd.sketch(dA, 30, kind="sjlt", random_state=3, nnz_per_column=3),
+                               fastls.sketch(A, 30, kind="sjlt", random_state=3, nnz_per_column=3),
                                rtol=0, atol=_rounding_tol(A))
     v = A[:, 0]
-    np.testing.assert_allclose(fd.sketch(da.from_array(v, chunks=77), 20, "gaussian", 5),
-                               fastls.sketch(v, 20, "gaussian", 5), rtol=0, atol=_rounding_tol(v[:, None]))
+    np.testing.assert_allclose(fd.sketch(da.from_array(v, chunks=77), 20, kind="gaussian", random_state=5),
+                               fastls.sketch(v, 20, kind="gaussian", random_state=5), rtol=0, atol=_rounding_tol(v[:, None]))
 
 
 def test_block_srht_is_sum_of_chunk_srhts(client, rng):
     """Definition: S A = sum_i S_i A_i, S_i an SRHT of chunk i keyed by (seed, first row)."""
     A = rng.standard_normal((900, 5))
     sizes, m, seed = (300, 20, 580), 32, 9
-    got = fd.sketch(da.from_array(A, chunks=(sizes, 5)), m, "srht", seed)
+    got = fd.sketch(da.from_array(A, chunks=(sizes, 5)), m, kind="srht", random_state=seed)
     want, r0 = np.zeros((m, 5)), 0
     for n_i in sizes:
         block = np.vstack([A[r0:r0 + n_i], np.zeros((max(0, m - n_i), 5))])
-        want += fastls.sketch(block, m, "srht", fd._block_srht_seed(seed, r0))
+        want += fastls.sketch(block, m, kind="srht", random_state=fd._block_srht_seed(seed, r0))
         r0 += n_i
     np.testing.assert_allclose(got, want, rtol=0, atol=_rounding_tol(A))
 
@@ -140,7 +140,7 @@ def test_lstsq_exact_and_validation(client, rng):
     with pytest.raises(ValueError, match="sketch_rows"):
         fd.lstsq(dA, A[:, 0], sketch_rows=3)
     with pytest.raises(ValueError, match="kind"):
-        fd.sketch(dA, 10, "fourier")
+        fd.sketch(dA, 10, kind="fourier")
     with pytest.raises(ValueError, match="sketch_rows"):
         fd.sketch(dA, 401)
     bad = A.copy()
@@ -175,10 +175,10 @@ def small():
 @pytest.mark.parametrize("algorithm", list(fed.ALGORITHMS))
 @pytest.mark.parametrize("noise", (0.0, 0.01))
 def test_federated_on_cluster_equals_in_process(client, small, algorithm, noise):
-    kw = dict(rho=2.0, clients_per_round=3, uplink_noise=noise, downlink_noise=noise, n_iter=30,
+    kw = dict(rho=2.0, clients_per_round=3, uplink_noise=noise, downlink_noise=noise, n_rounds=30,
               w_true=small.w_true, random_state=7)
-    want = fed.solve(small, algorithm, **kw)
-    got = fed.solve(small, algorithm, cluster=client, **kw)
+    want = fed.solve(small, algorithm=algorithm, **kw)
+    got = fed.solve(small, algorithm=algorithm, cluster=client, **kw)
     np.testing.assert_allclose(got.w, want.w, rtol=1e-11, atol=1e-13)
     np.testing.assert_allclose(got.local_models, want.local_models, rtol=1e-11, atol=1e-13)
     np.testing.assert_allclose(got.history, want.history, rtol=1e-9)
@@ -190,11 +190,11 @@ def test_federated_on_cluster_equals_in_process(client, small, algorithm, noise)
 
 def test_federated_on_cluster_callback_stops(client, small):
     seen = []
-    res = fed.solve(small, "admm", n_iter=20, random_state=1, cluster=client,
+    res = fed.solve(small, algorithm="admm", n_rounds=20, random_state=1, cluster=client,
                     callback=lambda r, w, local: seen.append(r) or r == 4)
     assert seen == [0, 1, 2, 3, 4] and res.nit == 5 and res.status == fed.FederatedStatus.STOPPED
     with pytest.raises(TypeError, match="distributed.Client"):
-        fed.solve(small, "admm", n_iter=2, cluster="tcp://nowhere")
+        fed.solve(small, algorithm="admm", n_rounds=2, cluster="tcp://nowhere")
 
 
 def _slow_block(block):
@@ -213,8 +213,8 @@ def test_sketch_survives_killed_worker(rng):
         pids = list(c.run(os.getpid).values())
         killer = threading.Timer(0.8, os.kill, (pids[0], signal.SIGKILL))
         killer.start()
-        got = fd.sketch(dA, 30, "gaussian", random_state=4)
+        got = fd.sketch(dA, 30, kind="gaussian", random_state=4)
         killer.join()
         assert len(c.run(os.getpid)) == 2  # the nanny brought a worker back
         assert pids[0] not in c.run(os.getpid).values()
-    np.testing.assert_allclose(got, fastls.sketch(A, 30, "gaussian", 4), rtol=0, atol=_rounding_tol(A))
+    np.testing.assert_allclose(got, fastls.sketch(A, 30, kind="gaussian", random_state=4), rtol=0, atol=_rounding_tol(A))

@@ -57,7 +57,7 @@ def test_centralized_matches_normal_equations(small):
 @pytest.mark.parametrize("algorithm", EXACT)
 def test_converges_to_centralized(small, algorithm):
     ws = small.centralized()
-    res = fed.solve(small, algorithm, rho=good_rho(small), n_iter=100, w_true=ws)
+    res = fed.solve(small, algorithm=algorithm, rho=good_rho(small), n_rounds=100, w_true=ws)
     assert res.success and res.status == fed.FederatedStatus.COMPLETED and res.nit == 100
     # The note measures NMSD ~1e-25 after 100 rounds at this rho; 1e-8 relative
     # leaves room for any rounding while failing on a wrong fixed point.
@@ -74,7 +74,7 @@ def test_fedprox_converges_to_its_biased_fixed_point(small):
     K, L = wb.shape
     # w = mean_k N_k (2 h_k + rho w)  <=>  (I - rho/K sum N_k) w = mean_k w̆_k
     w_fp = np.linalg.solve(np.eye(L) - rho / K * N.sum(0), wb.mean(0))
-    res = fed.solve(small, "fedprox", rho=rho, n_iter=200)
+    res = fed.solve(small, algorithm="fedprox", rho=rho, n_rounds=200)
     np.testing.assert_allclose(res.w, w_fp, rtol=1e-8)
     # ... which is not the WLS solution: FedProx is biased when rho ~ lambda(G).
     assert np.linalg.norm(w_fp - small.centralized()) > 1e-3 * np.linalg.norm(w_fp)
@@ -82,14 +82,14 @@ def test_fedprox_converges_to_its_biased_fixed_point(small):
 
 def _trajectory(problem, algorithm, **kw):
     out = []
-    fed.solve(problem, algorithm, callback=lambda r, w, local: out.append((w, local)) and False, **kw)
+    fed.solve(problem, algorithm=algorithm, callback=lambda r, w, local: out.append((w, local)) and False, **kw)
     return out
 
 
 def test_dual_free_iterates_equal_admm_iterates(small):
     """Note 2.2: without noise and with full participation the three exact
     algorithms are the same iteration; only rounding may differ."""
-    kw = dict(rho=good_rho(small), n_iter=40)
+    kw = dict(rho=good_rho(small), n_rounds=40)
     runs = {alg: _trajectory(small, alg, **kw) for alg in EXACT}
     scale = np.abs(small.centralized()).max()
     for r in range(40):
@@ -106,7 +106,7 @@ def test_invariant_replacing_the_dual(small):
     K = small.n_clients
     Ninv = np.linalg.inv(N)
     two_h = sum(Ninv[k] @ wb[k] for k in range(K))
-    traj = _trajectory(small, "rerce", rho=rho, n_iter=30)
+    traj = _trajectory(small, "rerce", rho=rho, n_rounds=30)
     prev = np.zeros(small.n_features)
     for w, local in traj:
         inv = np.einsum("kij,kj->i", Ninv, local) - rho * K * prev
@@ -119,9 +119,9 @@ def test_invariant_replacing_the_dual(small):
 def test_iterates_match_numpy_reference(small, algorithm, backend):
     """Noisy links, 3 of 8 clients per round: same draws, same iterates. This
     also checks CLU's lazy idle-client catch-up against eager updates."""
-    kw = dict(rho=2.0, clients_per_round=3, uplink_noise=1e-3, downlink_noise=4e-3, n_iter=60)
+    kw = dict(rho=2.0, clients_per_round=3, uplink_noise=1e-3, downlink_noise=4e-3, n_rounds=60)
     ws = small.centralized()
-    res = fed.solve(small, algorithm, w_true=ws, random_state=7, **kw)
+    res = fed.solve(small, algorithm=algorithm, w_true=ws, random_state=7, **kw)
     w, local, nmsd = ref_impl.simulate(small, algorithm, kw["rho"], 3, 1e-3, 4e-3, 60, 7, ws,
                                        backend=backend)
     np.testing.assert_allclose(res.local_models, local, rtol=1e-9, atol=1e-11)
@@ -134,8 +134,8 @@ def test_initial_nmsd_is_that_of_the_local_estimates(small):
     _, wb = dense_operators(small, 1.0)
     expected = 10 * np.log10(((wb - ws) ** 2).sum(1).mean() / (ws @ ws))
     for alg in fed.ALGORITHMS:
-        res = fed.solve(small, alg, clients_per_round=2, uplink_noise=1.0, downlink_noise=1.0,
-                        n_iter=3, w_true=ws, random_state=1)
+        res = fed.solve(small, algorithm=alg, clients_per_round=2, uplink_noise=1.0, downlink_noise=1.0,
+                        n_rounds=3, w_true=ws, random_state=1)
         assert res.history[0] == pytest.approx(expected, abs=1e-10)
 
 
@@ -153,7 +153,7 @@ def tiny():
 @pytest.mark.parametrize("algorithm", list(fed.ALGORITHMS))
 def test_monte_carlo_matches_predicted_nmsd(tiny, algorithm):
     kw = dict(algorithm=algorithm, rho=1.0, clients_per_round=2, uplink_noise=1e-2,
-              downlink_noise=1e-2, n_iter=300)
+              downlink_noise=1e-2, n_rounds=300)
     pred = fed.predicted_nmsd(tiny, **kw)
     mc = fed.monte_carlo(tiny, 2000, random_state=11, **kw)
     # Round 0 has no scheduling randomness in the local models: exact.
@@ -171,15 +171,15 @@ def test_monte_carlo_matches_predicted_nmsd(tiny, algorithm):
 
 
 def test_predicted_nmsd_noise_free_full_participation_converges(tiny):
-    pred = fed.predicted_nmsd(tiny, "rerce", rho=1.0, n_iter=200)
-    res = fed.solve(tiny, "rerce", rho=1.0, n_iter=200, w_true=tiny.centralized())
+    pred = fed.predicted_nmsd(tiny, algorithm="rerce", rho=1.0, n_rounds=200)
+    res = fed.solve(tiny, algorithm="rerce", rho=1.0, n_rounds=200, w_true=tiny.centralized())
     np.testing.assert_allclose(pred[:60], res.history[:60], atol=1e-6)
 
 
 def test_predicted_nmsd_refuses_large_states():
     big = fed.reference_problem(0, n_clients=10, n_features=64, samples=[60] * 10)
     with pytest.raises(ValueError, match="state has"):
-        fed.predicted_nmsd(big, "admm", n_iter=2)
+        fed.predicted_nmsd(big, algorithm="admm", n_rounds=2)
 
 
 # ---------------------------------------------------------------- reference regime
@@ -233,19 +233,19 @@ def test_floors_near_the_notes_values(floors):
 def test_rerce_one_client_per_round_diverges_and_says_so(reference):
     with pytest.warns(fastls.ConvergenceWarning, match="rerce-clu"):
         mc = fed.monte_carlo(reference, 5, algorithm="rerce", clients_per_round=1,
-                             uplink_noise=1e-2, downlink_noise=1e-2, n_iter=120, random_state=1)
+                             uplink_noise=1e-2, downlink_noise=1e-2, n_rounds=120, random_state=1)
     assert mc.nmsd_db[100] > 0  # note: +61 dB at round 100
     # CLU is the advised remedy: it converges with M = 1 (note: -17.7 dB at 500)
     clu = fed.monte_carlo(reference, 5, algorithm="rerce-clu", clients_per_round=1,
-                          uplink_noise=1e-2, downlink_noise=1e-2, n_iter=300, random_state=1)
+                          uplink_noise=1e-2, downlink_noise=1e-2, n_rounds=300, random_state=1)
     assert clu.nmsd_db[-1] < -5
 
 
 def test_divergence_is_reported_not_silent(reference):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fastls.ConvergenceWarning)
-        res = fed.solve(reference, "rerce", clients_per_round=1, uplink_noise=1e-2,
-                        downlink_noise=1e-2, n_iter=20000, w_true=reference.centralized(),
+        res = fed.solve(reference, algorithm="rerce", clients_per_round=1, uplink_noise=1e-2,
+                        downlink_noise=1e-2, n_rounds=20000, w_true=reference.centralized(),
                         random_state=3)
     assert res.status == fed.FederatedStatus.DIVERGED and not res.success
     assert res.nit < 20000 and np.isinf(res.history[-1])
@@ -255,11 +255,11 @@ def test_divergence_is_reported_not_silent(reference):
 # ---------------------------------------------------------------- determinism, RNG
 
 def test_same_seed_same_run_and_monte_carlo_run_zero(small):
-    kw = dict(clients_per_round=3, uplink_noise=1e-2, downlink_noise=1e-2, n_iter=50,
+    kw = dict(clients_per_round=3, uplink_noise=1e-2, downlink_noise=1e-2, n_rounds=50,
               w_true=small.centralized())
-    a = fed.solve(small, "rerce-clu", random_state=5, **kw)
-    b = fed.solve(small, "rerce-clu", random_state=5, **kw)
-    c = fed.solve(small, "rerce-clu", random_state=6, **kw)
+    a = fed.solve(small, algorithm="rerce-clu", random_state=5, **kw)
+    b = fed.solve(small, algorithm="rerce-clu", random_state=5, **kw)
+    c = fed.solve(small, algorithm="rerce-clu", random_state=6, **kw)
     np.testing.assert_array_equal(a.local_models, b.local_models)
     assert not np.array_equal(a.local_models, c.local_models)
     mc = fed.monte_carlo(small, 3, algorithm="rerce-clu", random_state=5, **kw)
@@ -269,7 +269,7 @@ def test_same_seed_same_run_and_monte_carlo_run_zero(small):
 def test_monte_carlo_independent_of_thread_count(small):
     from threadpoolctl import threadpool_limits
     kw = dict(algorithm="admm", clients_per_round=2, uplink_noise=1e-2, downlink_noise=1e-2,
-              n_iter=40, random_state=9)
+              n_rounds=40, random_state=9)
     with threadpool_limits(limits=1, user_api="openmp"):
         one = fed.monte_carlo(small, 70, **kw)
     with threadpool_limits(limits=2, user_api="openmp"):
@@ -284,7 +284,7 @@ def test_monte_carlo_with_a_factory_redraws_the_data():
         calls.append(rng)
         return fed.reference_problem(rng, n_clients=6, n_features=4, samples=[8] * 6)
 
-    mc = fed.monte_carlo(factory, 3, algorithm="rerce", clients_per_round=2, n_iter=20,
+    mc = fed.monte_carlo(factory, 3, algorithm="rerce", clients_per_round=2, n_rounds=20,
                          uplink_noise=1e-2, downlink_noise=1e-2, random_state=0)
     assert len(calls) == 3 and mc.runs.shape == (3, 20)
     assert len({float(r[0]) for r in mc.runs}) == 3  # different data, different w̆
@@ -306,8 +306,8 @@ def test_link_noise_is_standard_normal_and_schedules_are_uniform():
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("call", [
-    "fed.solve(p, 'rerce-clu', clients_per_round=4, uplink_noise=1e-2, n_iter=2_000_000)",
-    "fed.monte_carlo(p, 64, clients_per_round=4, uplink_noise=1e-2, n_iter=100_000)",
+    "fed.solve(p, algorithm='rerce-clu', clients_per_round=4, uplink_noise=1e-2, n_rounds=2_000_000)",
+    "fed.monte_carlo(p, 64, clients_per_round=4, uplink_noise=1e-2, n_rounds=100_000)",
 ])
 def test_ctrl_c_stops_the_native_loops(call):
     setup = """
@@ -356,8 +356,8 @@ def test_bad_options_get_named_errors(small):
         fed.solve(small, algorithm="fedavg")
     with pytest.raises(ValueError, match="uplink_noise must be >= 0"):
         fed.solve(small, uplink_noise=-1e-3)
-    with pytest.raises(ValueError, match="n_iter must be >= 1"):
-        fed.solve(small, n_iter=0)
+    with pytest.raises(ValueError, match="n_rounds must be >= 1"):
+        fed.solve(small, n_rounds=0)
     with pytest.raises(ValueError, match=r"w_true must have shape \(6,\)"):
         fed.solve(small, w_true=np.ones(5))
     with pytest.raises(TypeError, match="problem must be"):
@@ -371,28 +371,28 @@ def test_inputs_not_modified_and_layout_free(rng):
     X = [Xk.copy() for Xk in p.X]
     y = [yk.copy() for yk in p.y]
     W = [wk.copy() for wk in p.weights]
-    res = fed.solve(fed.Problem(X, y, W), "admm", clients_per_round=2, uplink_noise=1e-2,
-                    n_iter=20, random_state=0)
+    res = fed.solve(fed.Problem(X, y, W), algorithm="admm", clients_per_round=2, uplink_noise=1e-2,
+                    n_rounds=20, random_state=0)
     for a, b in zip(X + y + W, p.X + p.y + p.weights):
         np.testing.assert_array_equal(a, b)
     pf = fed.Problem([np.asfortranarray(Xk) for Xk in X], y, W)
-    res_f = fed.solve(pf, "admm", clients_per_round=2, uplink_noise=1e-2, n_iter=20, random_state=0)
+    res_f = fed.solve(pf, algorithm="admm", clients_per_round=2, uplink_noise=1e-2, n_rounds=20, random_state=0)
     np.testing.assert_allclose(res_f.local_models, res.local_models, rtol=1e-13, atol=1e-15)
 
 
 def test_callback_can_stop_and_errors_propagate(small):
-    res = fed.solve(small, n_iter=50, callback=lambda r, w, local: r >= 9)
+    res = fed.solve(small, n_rounds=50, callback=lambda r, w, local: r >= 9)
     assert res.status == fed.FederatedStatus.STOPPED and res.nit == 10 and not res.success
 
     def boom(r, w, local):
         raise RuntimeError("from callback")
 
     with pytest.raises(RuntimeError, match="from callback"):
-        fed.solve(small, n_iter=5, callback=boom)
+        fed.solve(small, n_rounds=5, callback=boom)
 
 
 def test_result_residual_norm(small):
-    res = fed.solve(small, "admm", rho=good_rho(small), n_iter=100)
+    res = fed.solve(small, algorithm="admm", rho=good_rho(small), n_rounds=100)
     r2 = sum(np.sum((yw - Xw @ res.w) ** 2) for Xw, yw in map(small.whitened, range(8)))
     assert res.residual_norm == pytest.approx(np.sqrt(r2), rel=1e-12)
     assert "FederatedResult" in repr(res)
@@ -438,8 +438,8 @@ def test_local_clients_driven_from_python_reproduce_solve(small, algorithm):
             glob = store.mean(0)
         else:
             prev, glob = glob, np.mean(list(got.values()), axis=0)
-    res = fed.solve(small, algorithm, rho=2.0, clients_per_round=M, uplink_noise=s * s,
-                    downlink_noise=s * s, n_iter=n_iter, random_state=seed)
+    res = fed.solve(small, algorithm=algorithm, rho=2.0, clients_per_round=M, uplink_noise=s * s,
+                    downlink_noise=s * s, n_rounds=n_iter, random_state=seed)
     local = np.array([c.local_model(n_iter - 1) for c in clients])
     np.testing.assert_allclose(local, res.local_models, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(glob, res.w, rtol=1e-12, atol=1e-13)
@@ -460,7 +460,7 @@ def test_weights_none_equal_unit_weights_and_zero_weight_drops_a_sample(rng):
     p = small_problem(rng, K=4, L=3, n=7)
     ones = fed.Problem(p.X, p.y, [np.ones(7)] * 4)
     plain = fed.Problem(p.X, p.y)
-    kw = dict(algorithm="rerce-clu", clients_per_round=2, uplink_noise=1e-2, n_iter=30, random_state=2)
+    kw = dict(algorithm="rerce-clu", clients_per_round=2, uplink_noise=1e-2, n_rounds=30, random_state=2)
     np.testing.assert_allclose(fed.solve(ones, **kw).local_models, fed.solve(plain, **kw).local_models,
                                rtol=1e-12, atol=1e-14)
     w = [np.ones(7) for _ in range(4)]

@@ -87,7 +87,7 @@ def check_lstsq(method, nnz=None):
             assert "by QR" in out.message and np.isnan(out.linf_bound).all()
             assert_least_squares(A, b, x, tau_direct, what="x after rank loss of S [A b]")
         else:  # sketch-and-solve: x = argmin ||S A x - S b|| for the S the call used
-            S = fastls.sketch_matrix(n, out.sketch_rows, out.sketch, SEED,
+            S = fastls.sketch_matrix(n, out.sketch_rows, kind=out.sketch, random_state=SEED,
                                      nnz_per_column=nnz if out.sketch == "sjlt" else None)
             SA, Sb = S @ A, S @ b
             if np.linalg.matrix_rank(SA) == np.linalg.matrix_rank(A):
@@ -117,7 +117,7 @@ def check_sketch(kind_default, m_default):
     def check(out, args):
         A = as_float(args["A"])
         A2 = A.reshape(A.shape[0], -1)
-        S = fastls.sketch_matrix(A.shape[0], m_default, kind_default, SEED)
+        S = fastls.sketch_matrix(A.shape[0], m_default, kind=kind_default, random_state=SEED)
         want = S @ A2
         got = np.asarray(out).reshape(want.shape[0], -1)
         assert got.shape == want.shape and np.asarray(out).ndim == A.ndim
@@ -136,8 +136,8 @@ def t_sketch(draw):
     kind = draw(st.sampled_from(fastls.sketching.KINDS))
 
     def call(A, **kw):
-        return fastls.sketch(A, kw.pop("sketch_rows", m), kw.pop("kind", kind),
-                             kw.pop("random_state", SEED), **kw)
+        return fastls.sketch(A, kw.pop("sketch_rows", m), kind=kw.pop("kind", kind),
+                             random_state=kw.pop("random_state", SEED), **kw)
     return dict(A=A), call, ["A"], ["sketch_rows", "kind", "random_state", "nnz_per_column",
                                     "device"], set(), check_sketch(kind, m)
 
@@ -148,8 +148,8 @@ def t_sketch_matrix(draw):
     kind = draw(st.sampled_from(fastls.sketching.KINDS))
 
     def call(**kw):
-        return fastls.sketch_matrix(kw.pop("n", n), kw.pop("sketch_rows", m), kw.pop("kind", kind),
-                                    kw.pop("random_state", SEED), **kw)
+        return fastls.sketch_matrix(kw.pop("n", n), kw.pop("sketch_rows", m), kind=kw.pop("kind", kind),
+                                    random_state=kw.pop("random_state", SEED), **kw)
 
     def check(S, args):
         """References: the structure of each kind (E[S^T S] = I scaling) and the
@@ -165,7 +165,7 @@ def t_sketch_matrix(draw):
             np.testing.assert_allclose(np.abs(S), 1 / np.sqrt(m), rtol=1e-14)
             if n & (n - 1) == 0:  # no padding: distinct rows of an orthogonal matrix
                 np.testing.assert_allclose(S @ S.T, (n / m) * np.eye(m), atol=1e-13 * n / m)
-        SI = fastls.sketch(np.eye(n), m, kind, SEED)
+        SI = fastls.sketch(np.eye(n), m, kind=kind, random_state=SEED)
         np.testing.assert_allclose(SI, S, rtol=0, atol=100 * n * EPS * np.abs(S).max())
     return {}, call, [], ["n", "sketch_rows", "kind", "random_state", "nnz_per_column",
                           "device"], set(), check
@@ -229,7 +229,7 @@ def t_fed_solve(draw, monte_carlo=False):
         def call(**kw):
             kw.setdefault("n_runs", 3)
             return federated.monte_carlo(prob, algorithm=kw.pop("algorithm", alg),
-                                         n_iter=kw.pop("n_iter", n_iter), random_state=SEED,
+                                         n_rounds=kw.pop("n_rounds", n_iter), random_state=SEED,
                                          **{**kw0, **kw})
 
         def check(out, args):
@@ -239,12 +239,12 @@ def t_fed_solve(draw, monte_carlo=False):
                                              ref=w_star, draws=draws)
                 np.testing.assert_allclose(out.runs[run], nmsd, rtol=1e-6, atol=1e-14)
         return {}, call, [], ["n_runs", "algorithm", "rho", "clients_per_round",
-                              "uplink_noise", "downlink_noise", "n_iter", "random_state"], set(), \
+                              "uplink_noise", "downlink_noise", "n_rounds", "random_state"], set(), \
             check
 
     def call(w_true, **kw):
         return federated.solve(prob, algorithm=kw.pop("algorithm", alg),
-                               n_iter=kw.pop("n_iter", n_iter), w_true=w_true,
+                               n_rounds=kw.pop("n_rounds", n_iter), w_true=w_true,
                                random_state=kw.pop("random_state", SEED), **{**kw0, **kw})
 
     def check(out, args):
@@ -255,7 +255,7 @@ def t_fed_solve(draw, monte_carlo=False):
         want = 10 * np.log10(((local - ref) ** 2).sum() / (K * (ref @ ref)))
         assert out.history[-1] == pytest.approx(want, abs=1e-6)
     return dict(w_true=w_star + 1.0), call, ["w_true"], [
-        "algorithm", "rho", "clients_per_round", "uplink_noise", "downlink_noise", "n_iter",
+        "algorithm", "rho", "clients_per_round", "uplink_noise", "downlink_noise", "n_rounds",
         "random_state"], {"w_true"}, check
 
 
@@ -392,7 +392,7 @@ def t_bcd_lasso(draw):
     def call(A, b, **kw):
         return bcd.lasso(A, b, kw.pop("alpha", 0.1), **kw)
     arrays = ["b"] if sp.issparse(A) else ["A", "b"]
-    return dict(A=A, b=b), call, arrays, ["alpha", "fit_intercept", "positive", "tol", "max_iter",
+    return dict(A=A, b=b), call, arrays, ["alpha", "fit_intercept", "positive", "tol", "maxiter",
                                           "max_epochs", "ws_start", "anderson"], {"A", "b"}, \
         _lasso_check(0.1)
 
@@ -427,7 +427,7 @@ def t_selfcal(draw, model):
     n = draw(st.integers(1, 2))
     m = draw(st.integers(n + 1, 5))
     # identifiable with a margin (selfcal.identifiable: the counting condition)
-    p_min = next(p for p in range(1, 40) if selfcal.identifiable(model, m, n, p))
+    p_min = next(p for p in range(1, 40) if selfcal.identifiable(model, m=m, n=n, p=p))
     p = draw(st.integers(p_min, p_min + 2))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     cplx = lambda *s: rng.standard_normal(s) + 1j * rng.standard_normal(s)  # noqa: E731
@@ -440,7 +440,7 @@ def t_selfcal(draw, model):
     method = draw(st.sampled_from(selfcal.METHODS))
 
     def call(y, A, **kw):
-        return selfcal.solve(y, A, model, method=kw.pop("method", method), **kw)
+        return selfcal.solve(A, y, model=model, method=kw.pop("method", method), **kw)
 
     def check(out, args):
         if not (np.array_equal(as_float(args["y"]), y) and np.array_equal(as_float(args["A"]), A)):

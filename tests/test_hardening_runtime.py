@@ -56,22 +56,22 @@ _KY = np.kron(*_KF) @ _KX + 0.01 * _rng.standard_normal(30)
 
 # Calls whose API promises the same answer for a given seed, whatever the threads.
 DETERMINISTIC = {
-    **{f"sketch-{k}": (lambda k=k: fastls.sketch(_A, 64, k, random_state=5))
+    **{f"sketch-{k}": (lambda k=k: fastls.sketch(_A, 64, kind=k, random_state=5))
        for k in fastls.sketching.KINDS},
-    "lstsq-precondition": lambda: fastls.lstsq(_A, _B, "precondition", random_state=5),
-    "lstsq-sketch": lambda: fastls.lstsq(_A, _B, "sketch", sketch="gaussian", random_state=5),
-    "lstsq-qr": lambda: fastls.lstsq(_A, _B, "qr"),
+    "lstsq-precondition": lambda: fastls.lstsq(_A, _B, method="precondition", random_state=5),
+    "lstsq-sketch": lambda: fastls.lstsq(_A, _B, method="sketch", sketch="gaussian", random_state=5),
+    "lstsq-qr": lambda: fastls.lstsq(_A, _B, method="qr"),
     "federated.solve": lambda: federated.solve(_FED, clients_per_round=2, uplink_noise=1e-3,
-                                               n_iter=40, random_state=5),
+                                               n_rounds=40, random_state=5),
     "federated.monte_carlo": lambda: federated.monte_carlo(_FED, 6, clients_per_round=2,
-                                                           uplink_noise=1e-3, n_iter=30,
+                                                           uplink_noise=1e-3, n_rounds=30,
                                                            random_state=5),
-    "bcd.minimize": _quiet(lambda: bcd.minimize(bcd.LeastSquares(_A[:60], _B[:60]), "random",
+    "bcd.minimize": _quiet(lambda: bcd.minimize(bcd.LeastSquares(_A[:60], _B[:60]), rule="random",
                                                 maxiter=200, random_state=5)),
     "bcd.lasso": lambda: bcd.lasso(_A, _B, 0.05),
-    "selfcal.solve": lambda: selfcal.solve(_SC["y"], _SC["A"], "shared-signal", "spectral"),
-    "sbl.kron_sbl-svd": _quiet(lambda: sbl.kron_sbl(_KY, _KF, "svd")),
-    "sbl.kron_sbl-am": _quiet(lambda: sbl.kron_sbl(_KY, _KF, "am")),
+    "selfcal.solve": lambda: selfcal.solve(_SC["A"], _SC["y"], model="shared-signal", method="spectral"),
+    "sbl.kron_sbl-svd": _quiet(lambda: sbl.kron_sbl(_KF, _KY, method="svd")),
+    "sbl.kron_sbl-am": _quiet(lambda: sbl.kron_sbl(_KF, _KY, method="am")),
 }
 
 
@@ -109,18 +109,18 @@ b_cols = rng.standard_normal(A_cols.shape[0])
 fed = lambda: federated.reference_problem(3, n_clients=6, n_features=4,
                                           samples=[8, 9, 10, 11, 12, 13])
 CASES = {
-    "sketch-gaussian": lambda: fastls.sketch(A_rows, 64, "gaussian", random_state=5),
-    "sketch-rademacher": lambda: fastls.sketch(A_rows, 64, "rademacher", random_state=5),
-    "sketch-srht": lambda: fastls.sketch(A_cols, 300, "srht", random_state=5),
-    "lstsq-precondition-srht": lambda: fastls.lstsq(A_cols, b_cols, "precondition",
+    "sketch-gaussian": lambda: fastls.sketch(A_rows, 64, kind="gaussian", random_state=5),
+    "sketch-rademacher": lambda: fastls.sketch(A_rows, 64, kind="rademacher", random_state=5),
+    "sketch-srht": lambda: fastls.sketch(A_cols, 300, kind="srht", random_state=5),
+    "lstsq-precondition-srht": lambda: fastls.lstsq(A_cols, b_cols, method="precondition",
                                                    sketch="srht", random_state=5).x,
-    "lstsq-sketch-gaussian": lambda: fastls.lstsq(A_rows, b_rows, "sketch", sketch="gaussian",
+    "lstsq-sketch-gaussian": lambda: fastls.lstsq(A_rows, b_rows, method="sketch", sketch="gaussian",
                                                   random_state=5).x,
     "federated.Problem": lambda: fed().centralized(),
     "federated.solve": lambda: federated.solve(fed(), clients_per_round=2, uplink_noise=1e-3,
-                                               n_iter=40, random_state=5).local_models,
+                                               n_rounds=40, random_state=5).local_models,
     "federated.monte_carlo": lambda: federated.monte_carlo(fed(), 6, clients_per_round=2,
-                                                           uplink_noise=1e-3, n_iter=30,
+                                                           uplink_noise=1e-3, n_rounds=30,
                                                            random_state=5).runs,
 }
 out = {"threads": _core.max_threads()}
@@ -176,7 +176,7 @@ def test_lstsq_maxiter_honoured():
     A = svd_matrix(400, 30, 1e10, rng)
     b = rng.standard_normal(400)
     with pytest.warns(fastls.ConvergenceWarning):
-        res = fastls.lstsq(A, b, "precondition", sketch="countsketch", sketch_rows=30, maxiter=2,
+        res = fastls.lstsq(A, b, method="precondition", sketch="countsketch", sketch_rows=30, maxiter=2,
                            tol=1e-16, random_state=0)
     assert res.nit <= 2 and not res.success and res.status == fastls.LstsqStatus.MAX_ITER
 
@@ -186,11 +186,11 @@ def test_bcd_minimize_maxiter_and_tol_honoured():
     A, b = rng.standard_normal((40, 20)), rng.standard_normal(40)
     prob = bcd.LeastSquares(A, b)
     with pytest.warns(fastls.ConvergenceWarning):
-        res = bcd.minimize(prob, "cyclic", maxiter=7, tol=1e-14, random_state=0)
+        res = bcd.minimize(prob, rule="cyclic", maxiter=7, tol=1e-14, random_state=0)
     assert res.nit == 7 and not res.success and res.status == bcd.BCDStatus.MAX_ITER
     # tol honoured: the run stops once the optimality is tol times its start, and the
     # objective is then within reach of the exact minimiser's.
-    res = bcd.minimize(prob, "gsl", maxiter=100_000, tol=1e-6)
+    res = bcd.minimize(prob, rule="gsl", maxiter=100_000, tol=1e-6)
     x_star = np.linalg.lstsq(A, b, rcond=None)[0]
     g0 = np.linalg.norm(A.T @ b)
     assert res.success and res.nit < 100_000
@@ -202,7 +202,7 @@ def test_bcd_lasso_max_iter_honoured():
     rng = np.random.default_rng(2)
     A, b = rng.standard_normal((50, 200)), rng.standard_normal(50)
     with pytest.warns(fastls.ConvergenceWarning):
-        res = bcd.lasso(A, b, 1e-4, tol=1e-15, max_iter=1, max_epochs=3)
+        res = bcd.lasso(A, b, 1e-4, tol=1e-15, maxiter=1, max_epochs=3)
     assert res.nit <= 1 and res.n_epochs <= 3 and not res.success
     res = bcd.lasso(A, b, 0.05, tol=1e-8)
     assert res.success and res.gap <= 1e-8
@@ -210,14 +210,14 @@ def test_bcd_lasso_max_iter_honoured():
 
 def test_selfcal_spectral_maxiter_honoured():
     with pytest.warns(fastls.ConvergenceWarning):
-        res = selfcal.solve(_SC["y"], _SC["A"], "shared-signal", "spectral", maxiter=1, tol=1e-300)
+        res = selfcal.solve(_SC["A"], _SC["y"], model="shared-signal", method="spectral", maxiter=1, tol=1e-300)
     assert not res.success and res.status == selfcal.SelfCalStatus.MAX_ITER and res.nit <= 1
 
 
 @pytest.mark.parametrize("method", ["svd", "am"])
 def test_sbl_max_iter_honoured(method):
     with pytest.warns(fastls.ConvergenceWarning):
-        res = sbl.kron_sbl(_KY, _KF, method, max_iter=2, tol=1e-300)
+        res = sbl.kron_sbl(_KF, _KY, method=method, maxiter=2, tol=1e-300)
     assert res.nit == 2 and not res.success
 
 
@@ -228,14 +228,14 @@ def test_sbl_single_factor_is_classic_sbl():
     y = H @ x + 1e-3 * _rng.standard_normal(12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fastls.ConvergenceWarning)
-        ref = sbl.sbl(y, H, prune=1e-3)
+        ref = sbl.sbl(H, y, prune=1e-3)
         for method in ("svd", "am"):
-            res = sbl.kron_sbl(y, [H], method, prune=1e-3)
+            res = sbl.kron_sbl([H], y, method=method, prune=1e-3)
             np.testing.assert_allclose(res.x, ref.x, rtol=1e-8, atol=1e-10)
 
 
 def test_federated_n_iter_honoured():
-    res = federated.solve(_FED, n_iter=13)
+    res = federated.solve(_FED, n_rounds=13)
     assert res.nit == 13 and res.success
 
 
@@ -247,7 +247,7 @@ def test_ctrl_c_stops_lstsq_precondition():
         rng = np.random.default_rng(0)
         A = rng.standard_normal((20000, 200)); b = rng.standard_normal(20000)
     """
-    call = ('for _ in range(10**6): fastls.lstsq(A, b, "precondition", sketch="countsketch", '
+    call = ('for _ in range(10**6): fastls.lstsq(A, b, method="precondition", sketch="countsketch", '
             'sketch_rows=200, tol=1e-300, maxiter=10**9)')
     assert_ctrl_c_stops(setup, call, within=3.0, settle=1.0)
 
@@ -260,7 +260,7 @@ def test_ctrl_c_stops_bcd_lasso():
         rng = np.random.default_rng(0)
         A = rng.standard_normal((300, 3000)); b = rng.standard_normal(300)
     """
-    call = "bcd.lasso(A, b, 1e-7, tol=0.0, max_iter=10**9, max_epochs=10**9)"
+    call = "bcd.lasso(A, b, 1e-7, tol=0.0, maxiter=10**9, max_epochs=10**9)"
     assert_ctrl_c_stops(setup, call, within=3.0, settle=1.0)
 
 
@@ -272,16 +272,16 @@ def _rss_bytes():
 
 
 LEAK_CALLS = {
-    "lstsq-qr": lambda: fastls.lstsq(_A[:60], _B[:60], "qr"),
-    "lstsq-precondition": lambda: fastls.lstsq(_A, _B, "precondition", random_state=1),
-    "sketch-srht": lambda: fastls.sketch(_A, 40, "srht", random_state=1),
-    "sketch-sjlt": lambda: fastls.sketch(_A, 40, "sjlt", random_state=1),
-    "federated.solve": lambda: federated.solve(_FED, n_iter=10, w_true=_FED.w_true),
-    "federated.monte_carlo": lambda: federated.monte_carlo(_FED, 2, n_iter=10),
+    "lstsq-qr": lambda: fastls.lstsq(_A[:60], _B[:60], method="qr"),
+    "lstsq-precondition": lambda: fastls.lstsq(_A, _B, method="precondition", random_state=1),
+    "sketch-srht": lambda: fastls.sketch(_A, 40, kind="srht", random_state=1),
+    "sketch-sjlt": lambda: fastls.sketch(_A, 40, kind="sjlt", random_state=1),
+    "federated.solve": lambda: federated.solve(_FED, n_rounds=10, w_true=_FED.w_true),
+    "federated.monte_carlo": lambda: federated.monte_carlo(_FED, 2, n_rounds=10),
     "bcd.minimize": lambda: bcd.minimize(bcd.LeastSquares(_A[:30], _B[:30]), maxiter=20, tol=0),
     "bcd.lasso": lambda: bcd.lasso(_A[:60], _B[:60], 0.1),
-    "selfcal.solve": lambda: selfcal.solve(_SC["y"], _SC["A"], "shared-signal"),
-    "sbl.kron_sbl": _quiet(lambda: sbl.kron_sbl(_KY, _KF, "svd", max_iter=20)),
+    "selfcal.solve": lambda: selfcal.solve(_SC["A"], _SC["y"], model="shared-signal"),
+    "sbl.kron_sbl": _quiet(lambda: sbl.kron_sbl(_KF, _KY, method="svd", maxiter=20)),
     "bad input": lambda: pytest.raises(ValueError, fastls.lstsq, _A, _B[:5]),
 }
 
@@ -304,10 +304,10 @@ def test_repeated_calls_do_not_grow_memory(name):
     (lambda: fastls.sketch_matrix(2**30, 2**20), "GiB"),
     (lambda: fastls.sketch_matrix(2**40, 2**20), "n must be"),
     (lambda: fastls.sketch(_A, 10**12), "sketch_rows"),
-    (lambda: federated.monte_carlo(_FED, 2**30, n_iter=10**6), "n_runs * n_iter"),
+    (lambda: federated.monte_carlo(_FED, 2**30, n_rounds=10**6), "n_runs * n_rounds"),
     # 32 GiB of NMSD curves: over-committed, it was filled and OOM-killed before the check.
-    (lambda: federated.solve(_FED, n_iter=2**31 - 1, w_true=_FED.w_true), "n_iter"),
-    (lambda: federated.predicted_nmsd(_FED, n_iter=10**12), "n_iter"),
+    (lambda: federated.solve(_FED, n_rounds=2**31 - 1, w_true=_FED.w_true), "n_rounds"),
+    (lambda: federated.predicted_nmsd(_FED, n_rounds=10**12), "n_rounds"),
     (lambda: selfcal.ula_steering(10**12, [0.0]), ""),
 ])
 def test_absurd_sizes_fail_before_allocating(call, words):
@@ -332,28 +332,28 @@ def test_lstsq_rank_deficient_and_collinear_give_minimum_norm():
     b = rng.standard_normal(200)
     x_ref = np.linalg.lstsq(A, b, rcond=None)[0]  # numpy's minimum-norm solution
     for method in ("qr", "precondition"):
-        res = fastls.lstsq(A, b, method, random_state=0)
+        res = fastls.lstsq(A, b, method=method, random_state=0)
         assert res.rank == 5 and "rank deficient" in res.message or method == "qr"
         np.testing.assert_allclose(res.x, x_ref, rtol=1e-8, atol=1e-10)
-    assert fastls.lstsq(A, b, "qr").rank == 5
+    assert fastls.lstsq(A, b, method="qr").rank == 5
 
 
 @pytest.mark.parametrize("method", ["qr", "sketch", "precondition"])
 def test_lstsq_zero_rhs_one_by_one_and_square(method):
     rng = np.random.default_rng(4)
     A = rng.standard_normal((30, 4))
-    res = fastls.lstsq(A, np.zeros(30), method, random_state=0)
+    res = fastls.lstsq(A, np.zeros(30), method=method, random_state=0)
     assert res.success and np.array_equal(res.x, np.zeros(4)) and res.residual_norm == 0.0
-    res = fastls.lstsq([[2.0]], [3.0], method, random_state=0)
+    res = fastls.lstsq([[2.0]], [3.0], method=method, random_state=0)
     assert res.x.shape == (1,) and res.x[0] == pytest.approx(1.5, rel=1e-14)
     S = svd_matrix(8, 8, 1e3, rng)  # n = d: the sketch is the whole problem
     x = rng.standard_normal(8)
-    res = fastls.lstsq(S, S @ x, method, random_state=0)
+    res = fastls.lstsq(S, S @ x, method=method, random_state=0)
     np.testing.assert_allclose(res.x, x, rtol=1e-9)  # kappa 1e3 * eps * safety
 
 
 def test_lstsq_zero_matrix():
-    res = fastls.lstsq(np.zeros((5, 3)), np.ones(5), "qr")
+    res = fastls.lstsq(np.zeros((5, 3)), np.ones(5), method="qr")
     assert res.rank == 0 and np.array_equal(res.x, np.zeros(3))
 
 
@@ -364,7 +364,7 @@ def test_federated_single_client_is_weighted_least_squares():
     sw = np.sqrt(w)
     w_ref = scipy.linalg.lstsq(X * sw[:, None], y * sw)[0]
     np.testing.assert_allclose(prob.centralized(), w_ref, rtol=1e-10)
-    res = federated.solve(prob, n_iter=300)
+    res = federated.solve(prob, n_rounds=300)
     np.testing.assert_allclose(res.w, w_ref, rtol=1e-8, atol=1e-10)
 
 
@@ -387,8 +387,8 @@ def test_selfcal_dead_sensor_raises_or_drops():
     y = _SC["y"].copy()
     y[:, 3] = 0.0
     with pytest.raises(selfcal.DeadSensorError, match="sensor"):
-        selfcal.solve(y, _SC["A"], "shared-signal")
-    res = selfcal.solve(y, _SC["A"], "shared-signal", dead_sensors="drop")
+        selfcal.solve(_SC["A"], y, model="shared-signal")
+    res = selfcal.solve(_SC["A"], y, model="shared-signal", dead_sensors="drop")
     assert res.dead_sensors == (3,) and np.isfinite(res.d).all()
     live = np.arange(8) != 3
     assert selfcal.align(res.d[live], _SC["d"][live])[1] < 1e-10
@@ -400,5 +400,5 @@ def test_ctrl_c_stops_a_long_dense_sketch(kind):
         import numpy as np, fastls
         A = np.ones((40000, 400))
     """
-    call = f'for _ in range(10**6): fastls.sketch(A, 4000, "{kind}", random_state=0)'
+    call = f'for _ in range(10**6): fastls.sketch(A, 4000, kind="{kind}", random_state=0)'
     assert_ctrl_c_stops(setup, call, within=3.0, settle=1.0)

@@ -80,8 +80,8 @@ def t_sbl(draw):
     (H,), y = _sbl_data(draw, [(m, n)], c)
 
     def call(y, H, **kw):
-        return sbl.sbl(y, H, **{"max_iter": 20, **kw})
-    return dict(y=y, H=H), call, ["y", "H"], ["noise_var", "max_iter", "tol", "prune"], \
+        return sbl.sbl(H, y, **{"maxiter": 20, **kw})
+    return dict(y=y, H=H), call, ["y", "H"], ["noise_var", "maxiter", "tol", "prune"], \
         {"y", "H"}, check_posterior(lambda a: [a["H"]])
 
 
@@ -91,16 +91,16 @@ def t_kron(draw, fn):
               for _ in range(draw(st.integers(1, 3)))]
     F, y = _sbl_data(draw, shapes, c)
     rest = F[1:]
-    opts = ["noise_var", "max_iter", "tol", "prune", "prune_abs", "inner_tol", "inner_max_sweeps"]
+    opts = ["noise_var", "maxiter", "tol", "prune", "prune_abs", "inner_tol", "inner_max_sweeps"]
     if fn == "kron_sbl":
         method = draw(st.sampled_from(["svd", "am"]))
 
         def call(y, factors, **kw):  # spoils factor 0; the others stay valid
-            return sbl.kron_sbl(y, [factors] + rest, **{"method": method, "max_iter": 20, **kw})
+            return sbl.kron_sbl([factors] + rest, y, **{"method": method, "maxiter": 20, **kw})
         opts.append("method")
     else:
         def call(y, factors, **kw):
-            return sbl.pc_kron_sbl(y, [factors] + rest, **{"block_modes": [0], "max_iter": 20,
+            return sbl.pc_kron_sbl([factors] + rest, y, **{"block_modes": [0], "maxiter": 20,
                                                            **kw})
         opts += ["block_modes", "beta", "eps"]
     return dict(y=y, factors=F[0]), call, ["y", "factors"], opts, {"y", "factors"}, \

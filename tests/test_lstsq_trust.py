@@ -110,10 +110,10 @@ def test_normal_residual_is_zero_for_the_solution_and_order_one_for_a_wrong_one(
     x = _numpy(A, b)
     norm_A = np.linalg.norm(A, 2)
     B, X = b[:, None], x[:, None]
-    assert normal_residual(A, B, X, norm_A)[0] < 1e-15
+    assert normal_residual(A, B, X, norm_A=norm_A)[0] < 1e-15
     X_wrong = X.copy()
     X_wrong[0] += 1.0
-    assert normal_residual(A, B, X_wrong, norm_A)[0] > 1e-2
+    assert normal_residual(A, B, X_wrong, norm_A=norm_A)[0] > 1e-2
 
 
 @pytest.mark.parametrize("kind", ["gaussian", "srht", "rademacher"])
@@ -228,8 +228,8 @@ def test_real_sketch_of_complex_A(kind):
     rng = np.random.default_rng(9)
     A = rng.standard_normal((300, 4)) + 1j * rng.standard_normal((300, 4))
     S = fastls.sketch_matrix(300, 50, kind=kind, random_state=3)
-    SA = fastls.sketch(A, 50, kind, random_state=3)
+    SA = fastls.sketch(A, 50, kind=kind, random_state=3)
     assert SA.dtype == np.complex128
     np.testing.assert_allclose(SA, S @ A, atol=1e-13 * np.abs(A).sum(axis=0).max())
-    np.testing.assert_allclose(fastls.sketch(A[:, 1], 50, kind, random_state=3), S @ A[:, 1],
+    np.testing.assert_allclose(fastls.sketch(A[:, 1], 50, kind=kind, random_state=3), S @ A[:, 1],
                                atol=1e-13 * np.abs(A).sum())

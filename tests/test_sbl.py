@@ -231,15 +231,16 @@ def test_one_factor_reproduces_classic_em_sbl_iterates(rng, complex_, learn, rul
     init = (0.1 if rule == "em" else 1.0) * np.var(y) if learn else sigma2
     x_ref, g_ref, s_ref, c_ref = reference_em_sbl(y, H, init, learn, 40, 1e-4, 1e-3, rule=rule)
     noise_var = None if learn else sigma2
-    kw = dict(noise_var=noise_var, max_iter=40, prune=1e-3, noise_update=rule, gamma_update=rule)
+    kw = dict(noise_var=noise_var, maxiter=40, prune=1e-3, noise_update=rule, gamma_update=rule)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fastls.ConvergenceWarning)
         # sbl()'s defaults changed (prune 1e-8 + evidence pruning): the paper's plain
         # relative pruning is prune=1e-3, prune_snr=0.
-        results = [S.sbl(y, H, prune_snr=0, **kw), S.kron_sbl(y, [H], "svd", **kw),
-                   S.kron_sbl(y, [H], "am", **kw)]
+        results = [S.sbl(H, y, prune_snr=0, **kw), S.kron_sbl([H], y, method="svd", **kw),
+                   S.kron_sbl([H], y, method="am", **kw)]
         if rule == "mackay":  # the defaults for one factor are MacKay's
-            results.append(S.kron_sbl(y, [H], "svd", noise_var=noise_var, max_iter=40, prune=1e-3))
+            results.append(S.kron_sbl([H], y, method="svd", noise_var=noise_var, maxiter=40,
+                                      prune=1e-3))
     check_same_iterates(results, x_ref, g_ref, s_ref, c_ref)
 
 
@@ -257,7 +258,7 @@ def test_sbl_defaults_reproduce_reference_with_evidence_pruning(rng, complex_, l
     init = np.var(y) if learn else sigma2
     x_ref, g_ref, s_ref, c_ref = reference_em_sbl(y, H, init, learn, 150, 1e-4, 1e-8, 10.0,
                                                   rule="mackay")
-    res = S.sbl(y, H, noise_var=None if learn else sigma2)
+    res = S.sbl(H, y, noise_var=None if learn else sigma2)
     assert res.success
     check_same_iterates([res], x_ref, g_ref, s_ref, c_ref)
     np.testing.assert_array_equal(res.support, np.flatnonzero(x))
@@ -282,7 +283,7 @@ def test_am_cost_is_non_increasing(rng):
     H, x, y, sigma2 = paper_trial(rng, snr_db=20)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fastls.ConvergenceWarning)
-        res = S.kron_sbl(y, H, "am", noise_var=sigma2, prune=0.0, max_iter=60, inner_tol=1e-10,
+        res = S.kron_sbl(H, y, method="am", noise_var=sigma2, prune=0.0, maxiter=60, inner_tol=1e-10,
                          inner_max_sweeps=500)
     steps = np.diff(res.cost)
     assert np.all(steps <= 1e-9 * np.abs(res.cost[:-1])), steps.max()
@@ -372,7 +373,7 @@ def test_noiseless_exact_support_recovery(method, seed):
     rng = np.random.default_rng(seed)
     H = [rng.standard_normal((m, 15)) for m in (14, 12, 15)]
     x = kron_sparse(rng, (15, 15, 15), 3, bounded=True)
-    res = S.kron_sbl(S.kron_matvec(H, x), H, method, noise_var=0.0)
+    res = S.kron_sbl(H, S.kron_matvec(H, x), method=method, noise_var=0.0)
     np.testing.assert_array_equal(res.support, np.flatnonzero(x))
     assert nmse(res.x, x) <= 1e-6
 
@@ -382,7 +383,7 @@ def test_classic_sbl_noiseless_recovery(rng, complex_):
     H = random_factors(rng, [(40, 100)], complex_)[0]
     x = np.zeros(100, H.dtype)
     x[[3, 41, 77]] = [1.0, -0.7, 1.5]
-    res = S.sbl(H @ x, H, noise_var=0.0)
+    res = S.sbl(H, H @ x, noise_var=0.0)
     np.testing.assert_array_equal(res.support, [3, 41, 77])
     assert nmse(res.x, x) <= 1e-12
 
@@ -394,7 +395,7 @@ def test_sweep_a_at_20db_median_nmse():
     errs, oracle = [], []
     for _ in range(30):
         H, x, y, sigma2 = paper_trial(rng, 20)
-        errs.append(nmse(S.kron_sbl(y, H, "svd", noise_var=sigma2).x, x))
+        errs.append(nmse(S.kron_sbl(H, y, method="svd", noise_var=sigma2).x, x))
         supp = np.flatnonzero(x)
         Hs = kron(H)[:, supp]
         x_ls = np.zeros_like(x)
@@ -411,7 +412,7 @@ def test_complex_recovery(rng):
     for _ in range(3):
         x = kron_sparse(rng, (15, 15, 15), 3, complex_=True)
         y, sigma2 = noisy(rng, S.kron_matvec(H, x), 20)
-        errs.append(nmse(S.kron_sbl(y, H, "svd", noise_var=sigma2).x, x))
+        errs.append(nmse(S.kron_sbl(H, y, method="svd", noise_var=sigma2).x, x))
     assert np.median(errs) < 5e-3
 
 
@@ -419,14 +420,14 @@ def test_learned_noise_variance(rng):
     """Note oracle 9: learned σ² within a factor 1.3 of the truth at 20-30 dB."""
     for snr in (20, 30):
         H, x, y, sigma2 = paper_trial(rng, snr, m=(14, 12, 15))
-        res = S.kron_sbl(y, H, "svd")
+        res = S.kron_sbl(H, y, method="svd")
         assert 1 / 1.3 < res.noise_var / sigma2 < 1.3
         assert nmse(res.x, x) < 1e-2
 
 
 def test_pruned_support_is_cartesian_product(rng):
     H, x, y, sigma2 = paper_trial(rng, 20)
-    res = S.kron_sbl(y, H, "svd", noise_var=sigma2)
+    res = S.kron_sbl(H, y, method="svd", noise_var=sigma2)
     grid = np.ravel_multi_index(np.meshgrid(*res.support_factors, indexing="ij"), (15, 15, 15))
     np.testing.assert_array_equal(res.support, np.sort(grid.ravel()))
     assert np.all(res.x[np.setdiff1d(np.arange(x.size), res.support)] == 0)
@@ -438,8 +439,8 @@ def test_pc_with_beta_zero_reproduces_am(rng):
     """Note oracle 13: β = 0 makes C_β = I and the NNLS step the identity."""
     H, x, y, sigma2 = paper_trial(rng, 20)
     kw = dict(noise_var=sigma2, prune=1e-2)
-    am = S.kron_sbl(y, H, "am", inner_tol=1e-4, inner_max_sweeps=10, **kw)
-    pc = S.pc_kron_sbl(y, H, block_modes=[0, 2], beta=0.0, prune_abs=0.0, eps=1e-13, **kw)
+    am = S.kron_sbl(H, y, method="am", inner_tol=1e-4, inner_max_sweeps=10, **kw)
+    pc = S.pc_kron_sbl(H, y, block_modes=[0, 2], beta=0.0, prune_abs=0.0, eps=1e-13, **kw)
     assert pc.nit == am.nit
     np.testing.assert_allclose(pc.x, am.x, rtol=0, atol=1e-7 * np.abs(am.x).max())
 
@@ -465,8 +466,8 @@ def test_pc_beats_am_on_block_sparse_data(rng):
         warnings.simplefilter("ignore", fastls.ConvergenceWarning)
         for _ in range(6):
             H, x, y, sigma2 = block_trial(rng, 20)
-            pc_err.append(nmse(S.pc_kron_sbl(y, H, [0, 2], noise_var=sigma2).x, x))
-            am_err.append(nmse(S.kron_sbl(y, H, "am", noise_var=sigma2).x, x))
+            pc_err.append(nmse(S.pc_kron_sbl(H, y, [0, 2], noise_var=sigma2).x, x))
+            am_err.append(nmse(S.kron_sbl(H, y, method="am", noise_var=sigma2).x, x))
     assert np.median(pc_err) < np.median(am_err)
 
 
@@ -476,49 +477,49 @@ def test_named_errors(rng):
     H = random_factors(rng, [(3, 4), (2, 5)])
     y = np.ones(6)
     with pytest.raises(ValueError, match=r"y must have length prod\(factor rows\) = 6"):
-        S.kron_sbl(np.ones(7), H)
+        S.kron_sbl(H, np.ones(7))
     with pytest.raises(ValueError, match="noise_var must be >= 0"):
-        S.kron_sbl(y, H, noise_var=-1.0)
+        S.kron_sbl(H, y, noise_var=-1.0)
     with pytest.raises(ValueError, match="factors must contain at least one"):
-        S.kron_sbl(y, [])
+        S.kron_sbl([], y)
     with pytest.raises(ValueError, match=r"factors\[1\] must not be empty"):
-        S.kron_sbl(y, [H[0], np.ones((2, 0))])
+        S.kron_sbl([H[0], np.ones((2, 0))], y)
     with pytest.raises(ValueError, match=r"factors\[0\] must be 2-D"):
-        S.kron_sbl(y, [np.ones(3), H[1]])
+        S.kron_sbl([np.ones(3), H[1]], y)
     with pytest.raises(ValueError, match="y must be finite"):
-        S.kron_sbl(np.array([1, np.nan, 1, 1, 1, 1.0]), H)
+        S.kron_sbl(H, np.array([1, np.nan, 1, 1, 1, 1.0]))
     with pytest.raises(ValueError, match=r"factors\[0\] must be finite"):
-        S.kron_sbl(y, [np.full((3, 4), np.inf), H[1]])
+        S.kron_sbl([np.full((3, 4), np.inf), H[1]], y)
     with pytest.raises(ValueError, match="method must be one of"):
-        S.kron_sbl(y, H, method="mackay")
+        S.kron_sbl(H, y, method="mackay")
     with pytest.raises(ValueError, match="prune must be a number or have one value per factor"):
-        S.kron_sbl(y, H, prune=[1e-3])
+        S.kron_sbl(H, y, prune=[1e-3])
     with pytest.raises(ValueError, match="prune must be <= 1"):
-        S.kron_sbl(y, H, prune=2.0)
-    with pytest.raises(ValueError, match="max_iter must be >= 1"):
-        S.kron_sbl(y, H, max_iter=0)
+        S.kron_sbl(H, y, prune=2.0)
+    with pytest.raises(ValueError, match="maxiter must be >= 1"):
+        S.kron_sbl(H, y, maxiter=0)
     with pytest.raises(TypeError, match="factors must be a list"):
-        S.kron_sbl(y, "H")
+        S.kron_sbl("H", y)
     with pytest.raises(ValueError, match=r"H must be 2-D"):
-        S.sbl(y, np.ones(6))
+        S.sbl(np.ones(6), y)
     with pytest.raises(ValueError, match="block_modes must be <= 1"):
-        S.pc_kron_sbl(y, H, block_modes=[2])
+        S.pc_kron_sbl(H, y, block_modes=[2])
     with pytest.raises(ValueError, match=r"x must have length prod\(factor columns\) = 20"):
         S.kron_matvec(H, np.ones(6))
     with pytest.raises(TypeError, match="y must be a numeric array"):
-        S.sbl(np.array(["a"] * 6), np.ones((6, 3)))
+        S.sbl(np.ones((6, 3)), np.array(["a"] * 6))
 
 
 def test_degenerate_data(rng):
     H = random_factors(rng, [(3, 5), (4, 6)])
-    res = S.kron_sbl(np.zeros(12), H)
+    res = S.kron_sbl(H, np.zeros(12))
     assert res.success and res.nit == 0 and not np.any(res.x) and res.support.size == 0
     with pytest.warns(fastls.ConvergenceWarning, match="every entry of a factor was pruned"):
-        res = S.kron_sbl(rng.standard_normal(12), H, noise_var=1.0, prune_abs=1e10)
+        res = S.kron_sbl(H, rng.standard_normal(12), noise_var=1.0, prune_abs=1e10)
     assert res.status == S.SBLStatus.ALL_PRUNED and not np.any(res.x)
     # Scale-free: y of 1e200 (whose square overflows) is solved like y of 1.
     y = rng.standard_normal(12)
-    small, big = S.kron_sbl(y, H), S.kron_sbl(1e200 * y, H)
+    small, big = S.kron_sbl(H, y), S.kron_sbl(H, 1e200 * y)
     np.testing.assert_allclose(big.x, 1e200 * small.x, rtol=1e-8)
 
 
@@ -531,7 +532,7 @@ def test_gil_is_released(rng):
     def solve():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", fastls.ConvergenceWarning)
-            S.kron_sbl(y, H, "am", noise_var=1.0, prune=0.0, tol=0.0, max_iter=15)
+            S.kron_sbl(H, y, method="am", noise_var=1.0, prune=0.0, tol=0.0, maxiter=15)
 
     worker = threading.Thread(target=solve)
     ticks = 0
@@ -545,8 +546,8 @@ def test_gil_is_released(rng):
 def test_inputs_untouched_deterministic_and_layout_free(rng):
     H, x, y, sigma2 = paper_trial(rng, 20)
     H_copy, y_copy = [h.copy() for h in H], y.copy()
-    a = S.kron_sbl(y, H, "am", noise_var=sigma2)
-    b = S.kron_sbl(y, [np.asfortranarray(h) for h in H], "am", noise_var=sigma2)
+    a = S.kron_sbl(H, y, method="am", noise_var=sigma2)
+    b = S.kron_sbl([np.asfortranarray(h) for h in H], y, method="am", noise_var=sigma2)
     for h, h0 in zip(H, H_copy):
         np.testing.assert_array_equal(h, h0)
     np.testing.assert_array_equal(y, y_copy)
@@ -557,7 +558,7 @@ def test_inputs_untouched_deterministic_and_layout_free(rng):
 def test_max_iter_warns_and_reports_status(rng):
     H, x, y, sigma2 = paper_trial(rng, 20)
     with pytest.warns(fastls.ConvergenceWarning, match="iteration limit"):
-        res = S.kron_sbl(y, H, noise_var=sigma2, max_iter=2)
+        res = S.kron_sbl(H, y, noise_var=sigma2, maxiter=2)
     assert res.status == S.SBLStatus.MAX_ITER and not res.success and res.nit == 2
     assert len(res.cost) == 2
     assert "SBLResult" in repr(res)
@@ -572,8 +573,8 @@ def test_ctrl_c_stops_the_em_loop():
         H = [rng.standard_normal((32, 64)) for _ in range(3)]
         y = rng.standard_normal(32 ** 3)
         """
-    assert_ctrl_c_stops(setup, 'sbl.kron_sbl(y, H, "am", noise_var=1.0, prune=0.0, tol=0.0, '
-                               'max_iter=10**6)', within=5.0, settle=0.5)
+    assert_ctrl_c_stops(setup, 'sbl.kron_sbl(H, y, method="am", noise_var=1.0, prune=0.0, tol=0.0, '
+                               'maxiter=10**6)', within=5.0, settle=0.5)
 
 
 # ---------------------------------------------------------------- estimator

@@ -27,7 +27,7 @@ def test_sweep_a_tracks_the_oracle():
             for snr in PAPER_SNRS:
                 sigma2 = np.mean(y0 ** 2) / 10 ** (snr / 10)
                 y = y0 + np.sqrt(sigma2) * noise
-                x_hat = sbl.kron_sbl(y, H, "svd", noise_var=sigma2).x
+                x_hat = sbl.kron_sbl(H, y, method="svd", noise_var=sigma2).x
                 err[snr].append(nmse(x_hat, x))
                 rate[snr].append(srr(x_hat, x))
                 ora[snr].append(nmse(oracle_ls(H, x, y), x))

@@ -54,10 +54,10 @@ def _entry_points():
         return run
 
     return {
-        "sbl": (fn(S.sbl), y, X),
-        "kron_sbl-svd": (fn(lambda y, A: S.kron_sbl(y, A, "svd")), yk, H),
-        "kron_sbl-am": (fn(lambda y, A: S.kron_sbl(y, A, "am")), yk, H),
-        "pc_kron_sbl": (fn(lambda y, A: S.pc_kron_sbl(y, A, [0])), yb, Hb),
+        "sbl": (fn(lambda y, A: S.sbl(A, y)), y, X),
+        "kron_sbl-svd": (fn(lambda y, A: S.kron_sbl(A, y, method="svd")), yk, H),
+        "kron_sbl-am": (fn(lambda y, A: S.kron_sbl(A, y, method="am")), yk, H),
+        "pc_kron_sbl": (fn(lambda y, A: S.pc_kron_sbl(A, y, [0])), yb, Hb),
         "KroneckerSBL": (est, y, X),
     }
 
@@ -91,14 +91,14 @@ def test_scale_invariance_with_known_noise_variance(rng):
     """With a known σ², y -> c y and σ² -> c² σ² give x -> c x (sbl and kron_sbl)."""
     H, x, y = _kron_problem(rng)
     s2 = 1e-4 * np.mean(y ** 2)
-    base = S.kron_sbl(y, H, noise_var=s2)
-    dense = S.sbl(y, np.kron(H[0], H[1]), noise_var=s2)
+    base = S.kron_sbl(H, y, noise_var=s2)
+    dense = S.sbl(np.kron(H[0], H[1]), y, noise_var=s2)
     for c in SCALES:
-        r = S.kron_sbl(c * y, H, noise_var=c * c * s2)
+        r = S.kron_sbl(H, c * y, noise_var=c * c * s2)
         np.testing.assert_array_equal(r.support, base.support)
         np.testing.assert_allclose(r.x, c * base.x, rtol=0, atol=1e-8 * c * np.abs(base.x).max())
         assert r.noise_var == pytest.approx(c * c * base.noise_var, rel=1e-8)
-        d = S.sbl(c * y, np.kron(H[0], H[1]), noise_var=c * c * s2)
+        d = S.sbl(np.kron(H[0], H[1]), c * y, noise_var=c * c * s2)
         np.testing.assert_array_equal(d.support, dense.support)
         np.testing.assert_allclose(d.x, c * dense.x, rtol=0, atol=1e-8 * c * np.abs(dense.x).max())
 
@@ -127,7 +127,7 @@ def compare(make, seeds):
         true = np.flatnonzero(w)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = S.sbl(y, X)
+            res = S.sbl(X, y)
             coefs = {"sbl": res.x, "KroneckerSBL": S.KroneckerSBL().fit(X, y).coef_,
                      "ARD": ARDRegression().fit(X, y).coef_}
         assert res.success and res.status == S.SBLStatus.CONVERGED  # truthful: it did converge
@@ -167,7 +167,7 @@ def test_ard_parity_further_seeds(make, seeds):
 def test_max_iter_is_reported_truthfully():
     X, y, _ = ard_example(0)
     with pytest.warns(fastls.ConvergenceWarning, match="iteration limit"):
-        res = S.sbl(y, X, max_iter=3)
+        res = S.sbl(X, y, maxiter=3)
     assert res.status == S.SBLStatus.MAX_ITER and not res.success and res.nit == 3
     from sklearn.exceptions import ConvergenceWarning as SkCW
     with pytest.warns(SkCW):

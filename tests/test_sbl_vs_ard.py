@@ -18,10 +18,10 @@ pytest.importorskip("sklearn")
 from sklearn.linear_model import ARDRegression  # noqa: E402
 
 METHODS = {
-    "sbl": lambda y, H: S.sbl(y, H),
-    "kron_sbl-svd": lambda y, H: S.kron_sbl(y, [H], "svd"),
-    "kron_sbl-am": lambda y, H: S.kron_sbl(y, [H], "am"),
-    "pc_kron_sbl": lambda y, H: S.pc_kron_sbl(y, [H], []),
+    "sbl": lambda y, H: S.sbl(H, y),
+    "kron_sbl-svd": lambda y, H: S.kron_sbl([H], y, method="svd"),
+    "kron_sbl-am": lambda y, H: S.kron_sbl([H], y, method="am"),
+    "pc_kron_sbl": lambda y, H: S.pc_kron_sbl([H], y, []),
     "KroneckerSBL": lambda y, H: S.KroneckerSBL(fit_intercept=False).fit(H, y).result_,
 }
 
@@ -91,7 +91,7 @@ def test_collapsed_noise_is_not_reported_as_converged():
         H, x, y, s2 = problem(40, 80, 0.1, 0.1, seed)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = S.sbl(y, H)
+            res = S.sbl(H, y)
         if res.noise_var < 0.1 * s2:
             flagged += 1
             assert res.status == S.SBLStatus.NOISE_COLLAPSED and not res.success
@@ -102,9 +102,9 @@ def test_collapsed_noise_is_not_reported_as_converged():
 def test_noise_update_is_validated():
     H, x, y, _ = problem(40, 80, 0.05, 0.01, 0)
     with pytest.raises(ValueError, match="noise_update"):
-        S.sbl(y, H, noise_update="newton")
+        S.sbl(H, y, noise_update="newton")
     with pytest.raises(ValueError, match="gamma_update"):
-        S.kron_sbl(y, [H], gamma_update="x")
+        S.kron_sbl([H], y, gamma_update="x")
 
 
 GRID = [(m, n, f, r) for (m, n) in [(40, 80), (50, 100), (100, 100), (200, 100)]

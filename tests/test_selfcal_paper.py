@@ -24,7 +24,7 @@ def test_p1_noiseless_phase_transition_is_the_counting_rule(model, method):
     for n in g["n"]:
         for p in g["p"]:
             rate = success_rate(model, g["m"], n, p, method, 5, rng)
-            assert rate == float(selfcal.identifiable(model, g["m"], n, p)), (n, p, rate)
+            assert rate == float(selfcal.identifiable(model, m=g["m"], n=n, p=p)), (n, p, rate)
 
 
 @pytest.mark.parametrize("row", P2_ROWS, ids=lambda r: f"{r[0]}-{r[1]}-{r[2]}-{r[3]}-{r[4]}")
@@ -37,7 +37,7 @@ def test_p2_error_vs_snr_within_2x_of_the_note(row):
         errs = []
         for _ in range(20):
             prob = make_problem(model, m, n, p, rng, snr_db=snr)
-            res = selfcal.solve(prob["y"], prob["A"], model, method, gap=False)
+            res = selfcal.solve(prob["A"], prob["y"], model=model, method=method, gap=False)
             errs.append(selfcal.align(np.concatenate([res.s, res.x.ravel()]), prob["z"])[1])
         assert r / 2 < np.median(errs) < 2 * r, (snr, np.median(errs), r)
 
@@ -49,7 +49,7 @@ def test_success_at_twice_the_oversampling_with_noise(model):
     errs = []
     for _ in range(100):
         prob = make_problem(model, 64, 16, 3, rng, snr_db=60)
-        res = selfcal.solve(prob["y"], prob["A"], model, "spectral", gap=False)
+        res = selfcal.solve(prob["A"], prob["y"], model=model, method="spectral", gap=False)
         errs.append(selfcal.align(np.concatenate([res.s, res.x.ravel()]), prob["z"])[1])
     assert np.mean(np.array(errs) < 1e-2) >= 0.95
 
@@ -66,8 +66,8 @@ def test_random_mask_low_snr_spectral_beats_mean_normalized_lstsq():
     y = y + np.sqrt(np.mean(np.abs(y) ** 2)) * 0.1 * cn(rng, p, m)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, x_sp, _ = selfcal.blind_deconvolution(y, masks, method="spectral", gap=False)
-        _, x_ls, _ = selfcal.blind_deconvolution(y, masks, method="lstsq", w="mean", gap=False)
+        _, x_sp, _ = selfcal.blind_deconvolution(masks, y, method="spectral", gap=False)
+        _, x_ls, _ = selfcal.blind_deconvolution(masks, y, method="lstsq", w="mean", gap=False)
     e_sp, e_ls = selfcal.align(x_sp, x)[1], selfcal.align(x_ls, x)[1]
     assert e_sp < 0.15 and 3 * e_sp < e_ls
 
@@ -84,5 +84,5 @@ def test_ula_gain_error_vs_snr():
             y = d * (cn(rng, 64, 3) @ A.T)
             y = y + np.sqrt(np.mean(np.abs(y) ** 2)) * 10 ** (-snr / 20) * cn(rng, 64, 16)
             w = np.eye(16)[0]  # the note's w = (e_1; 0)
-            errs.append(selfcal.align(selfcal.calibrate_array(y, angles, w=w, gap=False).d, d)[1])
+            errs.append(selfcal.align(selfcal.calibrate_array(angles, y, w=w, gap=False).d, d)[1])
         assert ref / 2 < np.median(errs) < 2 * ref, (snr, np.median(errs), ref)

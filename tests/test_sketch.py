@@ -49,7 +49,7 @@ def test_fwht_matches_hadamard(rng, N, width):
 
 
 def test_gaussian_entries_are_standard_normal():
-    z = np.sqrt(4) * fastls.sketch_matrix(100_000, 4, "gaussian", 3).ravel()
+    z = np.sqrt(4) * fastls.sketch_matrix(100_000, 4, kind="gaussian", random_state=3).ravel()
     assert stats.kstest(z, "norm").pvalue > 1e-3
     assert abs(z.var() - 1) < 5 * np.sqrt(2 / z.size)
 
@@ -61,19 +61,19 @@ def test_gaussian_entries_are_standard_normal():
 def test_sketch_equals_explicit_matrix(rng, kind, n):
     A = rng.standard_normal((n, 13))
     m = 60
-    S = fastls.sketch_matrix(n, m, kind, random_state=11)
+    S = fastls.sketch_matrix(n, m, kind=kind, random_state=11)
     ref = S @ A
     for variant in (A, np.asfortranarray(A), A[:, ::-1][:, ::-1]):
-        SA = fastls.sketch(variant, m, kind, random_state=11)
+        SA = fastls.sketch(variant, m, kind=kind, random_state=11)
         np.testing.assert_allclose(SA, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
-    np.testing.assert_allclose(fastls.sketch(A[:, 0], m, kind, 11), ref[:, 0],
+    np.testing.assert_allclose(fastls.sketch(A[:, 0], m, kind=kind, random_state=11), ref[:, 0],
                                atol=1e-12 * np.abs(ref).max())
 
 
 @pytest.mark.parametrize("kind", ALL)
 def test_scaling_gives_identity_in_expectation(kind):
     """E[S^T S] = I: column norms^2 of S average to 1 (exactly 1 for +-1 kinds)."""
-    S = fastls.sketch_matrix(4096, 64, kind, random_state=5)
+    S = fastls.sketch_matrix(4096, 64, kind=kind, random_state=5)
     col = (S**2).sum(axis=0)
     if kind == "gaussian":
         assert abs(col.mean() - 1) < 5 * np.sqrt(2 / 64 / 4096)
@@ -84,7 +84,7 @@ def test_scaling_gives_identity_in_expectation(kind):
 def test_srht_rows_are_distinct_and_full_sample_is_orthogonal():
     rows = np.array(_core.sketch.srht_rows(1024, 1024, 9))
     assert np.array_equal(rows, np.arange(1024))
-    S = fastls.sketch_matrix(1024, 1024, "srht", random_state=9)
+    S = fastls.sketch_matrix(1024, 1024, kind="srht", random_state=9)
     np.testing.assert_allclose(S.T @ S, np.eye(1024), atol=1e-12)
 
 
@@ -92,15 +92,15 @@ def test_srht_rows_are_distinct_and_full_sample_is_orthogonal():
 def test_seeds_reproduce_and_threads_do_not_matter(rng, kind):
     A = rng.standard_normal((20_000, 17))
     with threadpool_limits(limits=1, user_api="openmp"):
-        one = fastls.sketch(A, 300, kind, random_state=42)
+        one = fastls.sketch(A, 300, kind=kind, random_state=42)
     if kind in ("gaussian", "rademacher", "srht"):  # the kinds with an OpenMP region
         with threadpool_limits(limits=2, user_api="openmp"):
-            two = fastls.sketch(A, 300, kind, random_state=42)
+            two = fastls.sketch(A, 300, kind=kind, random_state=42)
         assert np.array_equal(one, two)  # bitwise
-    assert np.array_equal(one, fastls.sketch(A, 300, kind, random_state=42))
-    assert not np.array_equal(one, fastls.sketch(A, 300, kind, random_state=43))
+    assert np.array_equal(one, fastls.sketch(A, 300, kind=kind, random_state=42))
+    assert not np.array_equal(one, fastls.sketch(A, 300, kind=kind, random_state=43))
     g1, g2 = np.random.default_rng(7), np.random.default_rng(7)
-    assert np.array_equal(fastls.sketch(A, 300, kind, g1), fastls.sketch(A, 300, kind, g2))
+    assert np.array_equal(fastls.sketch(A, 300, kind=kind, random_state=g1), fastls.sketch(A, 300, kind=kind, random_state=g2))
 
 
 @pytest.mark.parametrize("kind", ["gaussian", "srht"])
@@ -111,7 +111,7 @@ def test_subspace_embedding_distortion(rng, kind):
     band = np.sqrt(d / m) + np.sqrt(2 * np.log(2 / delta) / m)
     inside = 0
     for seed in range(draws):
-        s = np.linalg.svd(fastls.sketch(U, m, kind, seed), compute_uv=False)
+        s = np.linalg.svd(fastls.sketch(U, m, kind=kind, random_state=seed), compute_uv=False)
         inside += (s.max() <= 1 + band) and (s.min() >= 1 - band)
     assert inside >= (1 - delta) * draws
 
@@ -297,7 +297,7 @@ def test_inputs_not_modified(rng):
     b = rng.standard_normal(3000)
     A0, b0 = A.copy(), b.copy()
     for kind in ALL:
-        fastls.sketch(A, 100, kind, 0)
+        fastls.sketch(A, 100, kind=kind, random_state=0)
         fastls.lstsq(A, b, method="precondition", sketch=kind, random_state=0)
     assert np.array_equal(A, A0) and np.array_equal(b, b0)
 
@@ -305,15 +305,15 @@ def test_inputs_not_modified(rng):
 # ---- bad input -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, exc, words", [
-    (lambda A, b: fastls.sketch(A, 2000, "srht"), ValueError, ["sketch_rows", "<= 1000"]),
-    (lambda A, b: fastls.sketch(A, 0, "srht"), ValueError, ["sketch_rows", ">= 1"]),
-    (lambda A, b: fastls.sketch(A, 10.5, "srht"), TypeError, ["sketch_rows", "integer"]),
-    (lambda A, b: fastls.sketch(A, 10, "fourier"), ValueError, ["kind", "fourier"]),
-    (lambda A, b: fastls.sketch(A, 10, "srht", nnz_per_column=2), ValueError, ["nnz_per_column"]),
-    (lambda A, b: fastls.sketch(A, 10, "sjlt", nnz_per_column=11), ValueError, ["nnz_per_column"]),
-    (lambda A, b: fastls.sketch(A, 10, "countsketch", nnz_per_column=2), ValueError, ["nnz_per_column"]),
+    (lambda A, b: fastls.sketch(A, 2000, kind="srht"), ValueError, ["sketch_rows", "<= 1000"]),
+    (lambda A, b: fastls.sketch(A, 0, kind="srht"), ValueError, ["sketch_rows", ">= 1"]),
+    (lambda A, b: fastls.sketch(A, 10.5, kind="srht"), TypeError, ["sketch_rows", "integer"]),
+    (lambda A, b: fastls.sketch(A, 10, kind="fourier"), ValueError, ["kind", "fourier"]),
+    (lambda A, b: fastls.sketch(A, 10, kind="srht", nnz_per_column=2), ValueError, ["nnz_per_column"]),
+    (lambda A, b: fastls.sketch(A, 10, kind="sjlt", nnz_per_column=11), ValueError, ["nnz_per_column"]),
+    (lambda A, b: fastls.sketch(A, 10, kind="countsketch", nnz_per_column=2), ValueError, ["nnz_per_column"]),
     (lambda A, b: fastls.sketch(np.full((4, 4), np.nan), 2), ValueError, ["A", "NaN"]),
-    (lambda A, b: fastls.sketch(A, 10, "srht", random_state="x"), TypeError, ["random_state"]),
+    (lambda A, b: fastls.sketch(A, 10, kind="srht", random_state="x"), TypeError, ["random_state"]),
     (lambda A, b: fastls.sketch_matrix(10**6, 10**4), ValueError, ["sketch_matrix", "GiB"]),
     (lambda A, b: fastls.lstsq(A, b, method="sketch", sketch_rows=3), ValueError, ["sketch_rows", "columns"]),
     (lambda A, b: fastls.lstsq(A, b, method="sketch", sketch="dct"), ValueError, ["sketch", "dct"]),

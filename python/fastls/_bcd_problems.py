@@ -109,7 +109,7 @@ class Logistic(_Problem):
     kind = "logistic"
     _curvature = 0.25
 
-    def __init__(self, A, y, l2=0.0):
+    def __init__(self, A, y, *, l2=0.0):
         self.A = _design(A)
         self.y = _binary_labels(y, self.A.shape[0])
         self.l2 = check_real(l2, "l2", low=0.0)
@@ -138,7 +138,7 @@ class Softmax(_Problem):
 
     kind = "softmax"
 
-    def __init__(self, A, y, n_classes, l2=0.0):
+    def __init__(self, A, y, n_classes, *, l2=0.0):
         self.A = _design(A)
         self.n_classes = check_int(n_classes, "n_classes", low=2)
         y = as_array(y, "y", ndim=1, dtype=(np.int64, np.float64))

@@ -57,7 +57,7 @@ def _place(client, problem, algorithm, rho):
     return [f.result() for f in futures]
 
 
-def solve(problem, algorithm, rho, M, up_var, down_var, n_iter, ref, seed, callback, client):
+def solve(problem, algorithm, rho, M, up_var, down_var, n_rounds, ref, seed, callback, client):
     """Arguments already validated by fastls.federated.solve; returns its FederatedResult."""
     from fastls.federated import _MESSAGES, FederatedResult, FederatedStatus, _db
     from fastls._errors import ConvergenceWarning
@@ -79,13 +79,13 @@ def solve(problem, algorithm, rho, M, up_var, down_var, n_iter, ref, seed, callb
     def locals_at(r):
         return np.array([f.result() for f in [a.local_model(r) for a in actors]])
 
-    nmsd, gnmsd = np.full(n_iter, np.nan), np.full(n_iter, np.nan)
+    nmsd, gnmsd = np.full(n_rounds, np.nan), np.full(n_rounds, np.nan)
     store = np.zeros((K, L))
     glob = prev = np.zeros(L)  # w^(0) and w^(-1)
     n_up = n_down = 0
     diverged = stopped = False
     rounds = 0
-    for r in range(n_iter):
+    for r in range(n_rounds):
         if r == 0:
             picked = sorted(_core.federated.schedule(seed, 0, 0, K, K if stale else M))
             starts = [f.result() for f in [a.start() for a in actors]]
@@ -127,7 +127,8 @@ def solve(problem, algorithm, rho, M, up_var, down_var, n_iter, ref, seed, callb
         warnings.warn(f"federated {algorithm!r} diverged at round {rounds - 1}", ConvergenceWarning,
                       stacklevel=3)
     else:
-        status = FederatedStatus.STOPPED if stopped and rounds < n_iter else FederatedStatus.COMPLETED
+        status = (FederatedStatus.STOPPED if stopped and rounds < n_rounds
+                  else FederatedStatus.COMPLETED)
     history = global_history = None
     if ref is not None:
         history, global_history = _db(nmsd[:rounds]), _db(gnmsd[:rounds])

@@ -118,7 +118,7 @@ def _expected_sandwich(A0, Ak, C, p, q):
     return out
 
 
-def predicted_nmsd_linear(problem, algorithm, rho, M, up, down, n_iter, ref):
+def predicted_nmsd_linear(problem, algorithm, rho, M, up, down, n_rounds, ref):
     K, L = problem.n_clients, problem.n_features
     layout = _layout(algorithm, K, L)
     D = sum(int(np.prod(s)) for s in layout.values())
@@ -147,12 +147,12 @@ def predicted_nmsd_linear(problem, algorithm, rho, M, up, down, n_iter, ref):
     C = np.zeros((D + 1, D + 1))
     C[D, D] = 1.0
     first = moments(0, stale or M == K)
-    later = moments(1, M == K) if n_iter > 1 else None
+    later = moments(1, M == K) if n_rounds > 1 else None
     idx = np.arange(K * L)  # block "w" comes first
     ref_rep = np.tile(ref, K)
     ref_sq = float(ref @ ref)
-    out = np.empty(n_iter)
-    for r in range(n_iter):
+    out = np.empty(n_rounds)
+    for r in range(n_rounds):
         A0, Ak, noise, p, q = first if r == 0 else later
         C = _expected_sandwich(A0, Ak, C, p, q) + noise
         C = 0.5 * (C + C.T)

@@ -106,8 +106,8 @@ def _fixed_partition(problem, partition, tau, rng):
     return [perm[i:i + tau] for i in range(0, n, tau)]
 
 
-def minimize(problem, rule="gsl", partition="variable", block_size=5, update="matrix",
-             maxiter=500, tol=1e-8, f_opt=None, random_state=None, callback=None, *,
+def minimize(problem, *, rule="gsl", partition="variable", block_size=5, update="matrix",
+             maxiter=500, tol=1e-8, f_opt=None, random_state=None, callback=None,
              return_blocks=False) -> BCDResult:
     """Minimise ``problem`` by block coordinate descent from x = 0.
 
@@ -234,7 +234,7 @@ def _check_bool(value, name):
     return bool(value)
 
 
-def lasso(A, b, alpha, *, fit_intercept=False, positive=False, tol=1e-6, max_iter=100,
+def lasso(A, b, alpha, *, fit_intercept=False, positive=False, tol=1e-6, maxiter=100,
           max_epochs=50_000, x0=None, ws_start=10, anderson=5) -> LassoResult:
     """Lasso: min_x 1/(2m) ||b - A x - c||^2 + alpha ||x||_1 (scikit-learn's objective).
 
@@ -247,7 +247,12 @@ def lasso(A, b, alpha, *, fit_intercept=False, positive=False, tol=1e-6, max_ite
     (c = 0 otherwise), solved exactly by keeping the residual centred: neither A
     nor b is copied or centred. positive=True constrains x >= 0 (the prox is
     max(0, soft-threshold); the dual constraint becomes max_j a_j^T theta <= alpha).
-    max_iter bounds the outer iterations, max_epochs the passes over the data.
+    maxiter bounds the outer iterations, max_epochs the passes over the data.
+
+    ``fit_intercept`` defaults to False, unlike :class:`GreedyLasso` (True, as
+    scikit-learn's ``Lasso``): this is a SciPy-style function that solves the
+    problem it is given, A x ≈ b, and adds an unknown only when asked. Every
+    parameter after alpha is keyword-only.
     """
     A = _design(A)
     b = np.ascontiguousarray(as_array(b, "b", ndim=1))
@@ -256,7 +261,7 @@ def lasso(A, b, alpha, *, fit_intercept=False, positive=False, tol=1e-6, max_ite
         raise ValueError(f"b must have one entry per row of A ({m}), got {b.shape[0]}")
     alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
     tol = check_real(tol, "tol", low=0.0)
-    max_iter = check_int(max_iter, "max_iter", low=1)
+    maxiter = check_int(maxiter, "maxiter", low=1)
     max_epochs = check_int(max_epochs, "max_epochs", low=1)
     ws_start = check_int(ws_start, "ws_start", low=1)
     anderson = check_int(anderson, "anderson", low=0)
@@ -269,7 +274,7 @@ def lasso(A, b, alpha, *, fit_intercept=False, positive=False, tol=1e-6, max_ite
     fit_intercept = _check_bool(fit_intercept, "fit_intercept")
     positive = _check_bool(positive, "positive")
     out = _core.bcd.lasso(_native(A), b, np.array(x0, dtype=np.float64),
-                          _lasso_options(alpha, tol, max_iter, max_epochs, ws_start, anderson,
+                          _lasso_options(alpha, tol, maxiter, max_epochs, ws_start, anderson,
                                          fit_intercept, positive))
     status = LassoStatus.CONVERGED if out.converged else LassoStatus.MAX_ITER
     if not out.converged:

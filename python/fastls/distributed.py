@@ -7,7 +7,7 @@ embedded ``distributed.LocalCluster``, or a real cluster after
 along its rows (column chunks are merged); every chunk is processed on the
 worker that holds it, and only small vectors and m x d partial sketches travel.
 
-``sketch(A, m, kind, seed)``: each row chunk is sketched by the native kernel
+``sketch(A, m, kind=..., random_state=...)``: each row chunk is sketched by the native kernel
 with its counter-based randomness indexed by *global* row (``row_offset``), and
 the partial sketches are summed in a tree. For "gaussian", "rademacher",
 "countsketch" and "sjlt" the result equals ``fastls.sketch`` of the same matrix
@@ -32,7 +32,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from enum import IntEnum
 
 import numpy as np
 import scipy.linalg
@@ -40,7 +39,8 @@ import scipy.linalg
 from fastls import _core
 from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
-from fastls.linalg import normal_residual_from_norms, optimality_limit
+from fastls.linalg import _MESSAGES as _LSTSQ_MESSAGES
+from fastls.linalg import LstsqStatus, normal_residual_from_norms, optimality_limit
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
 from fastls.sketching import KINDS, _nnz
 
@@ -149,7 +149,7 @@ def _sketch_parts(A, b, kind, m, seed, nnz, split_every):
     return _tree_sum(parts, split_every)
 
 
-def sketch(A, sketch_rows: int, kind: str = "gaussian", random_state=None, *,
+def sketch(A, sketch_rows: int, *, kind: str = "gaussian", random_state=None,
            nnz_per_column: int | None = None, split_every: int = 8) -> np.ndarray:
     """S A for a row-chunked dask array A, computed where the chunks live.
 
@@ -161,7 +161,8 @@ def sketch(A, sketch_rows: int, kind: str = "gaussian", random_state=None, *,
         m, 1 <= m <= n.
     kind : {"gaussian", "rademacher", "countsketch", "sjlt", "srht"}
         "srht" is the block SRHT of the module docstring; the others equal
-        ``fastls.sketch(A.compute(), m, kind, random_state)`` to rounding.
+        ``fastls.sketch(A.compute(), m, kind=kind, random_state=random_state)``
+        to rounding.
     random_state : None, int or numpy.random.Generator
         An int is the Philox key (as in ``fastls.sketch``).
     split_every : int
@@ -186,20 +187,11 @@ def sketch(A, sketch_rows: int, kind: str = "gaussian", random_state=None, *,
 
 # --------------------------------------------------------------------------- lstsq
 
-class LstsqStatus(IntEnum):
-    """Why the distributed LSQR stopped (scipy's istop, in words)."""
-
-    EXACT = 0          # b - A x0 = 0 (or A^T r = 0) at the start
-    RESIDUAL = 1       # ||r|| small: A x = b to the tolerance
-    OPTIMAL = 2        # ||A^T r|| small: least-squares optimal to the tolerance
-    MAXITER = 7        # iteration limit reached
-
-
+# The status enum is fastls.LstsqStatus (one enum per concept): the same stop
+# reads the same here and in fastls.lstsq (scipy's lsqr istop codes).
 _MESSAGES = {
-    LstsqStatus.EXACT: "the initial sketch-and-solve estimate is exact",
-    LstsqStatus.RESIDUAL: "A x = b to the tolerance",
-    LstsqStatus.OPTIMAL: "least-squares optimal to the tolerance",
-    LstsqStatus.MAXITER: "iteration limit reached",
+    **_LSTSQ_MESSAGES,
+    LstsqStatus.SOLVED: "the initial sketch-and-solve estimate is exact",
 }
 
 
@@ -209,7 +201,9 @@ class DistributedLstsqResult(Result):
 
     sketch_rows / sketch: the sketch used; r_diag: |diag R| of the sketched QR
     (its spread estimates cond(A)); residual_norm: ||b - A x|| (one extra pass);
-    normal_residual: :func:`fastls.linalg.normal_residual` of x, checked before return.
+    normal_residual: :func:`fastls.linalg.normal_residual` of x, checked before return;
+    status: :class:`fastls.LstsqStatus` (SOLVED when the sketch-and-solve start is
+    exact, CONSISTENT, CONVERGED or MAX_ITER: the codes :func:`fastls.lstsq` uses).
     """
 
     sketch_rows: int
@@ -218,7 +212,7 @@ class DistributedLstsqResult(Result):
     normal_residual: float
 
 
-def lstsq(A, b, method: str = "precondition", *, sketch: str = "sjlt",
+def lstsq(A, b, *, method: str = "precondition", sketch: str = "sjlt",
           sketch_rows: int | None = None, tol: float = 1e-14, maxiter: int | None = None,
           refine: int = 1, random_state=None, split_every: int = 8,
           persist: bool = True) -> DistributedLstsqResult:
@@ -302,22 +296,22 @@ def lstsq(A, b, method: str = "precondition", *, sketch: str = "sjlt",
             break
         m *= 2
     r_diag = np.abs(np.diag(R))
-    nit, status = 0, LstsqStatus.EXACT
+    nit, status = 0, LstsqStatus.SOLVED
     if fallback is None:
         x = scipy.linalg.solve_triangular(R, Q.T @ SAb[:, d])
         for _ in range(1 + refine):  # each sweep restarts LSQR at x with a freshly computed residual
             y, its, status = _lsqr(A, b, R, x, tol, maxiter - nit, split_every)
             x = x + scipy.linalg.solve_triangular(R, y)
             nit += its
-            if status in (LstsqStatus.EXACT, LstsqStatus.MAXITER):
+            if status in (LstsqStatus.SOLVED, LstsqStatus.MAX_ITER):
                 break
         # The answer is checked against A: the final pass also gives A^T r.
         _, stats = _reduce_pass(A, list(b.to_delayed().ravel()), -x, 1.0, split_every)
         eta_x = _checked(stats, x, s[0])
         limit = optimality_limit(tol, n, d)
-        if status == LstsqStatus.MAXITER and eta_x <= limit:
-            status = LstsqStatus.OPTIMAL  # LSQR's estimates lagged; A itself says optimal
-        if status != LstsqStatus.MAXITER and eta_x > limit:
+        if status == LstsqStatus.MAX_ITER and eta_x <= limit:
+            status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
+        if status != LstsqStatus.MAX_ITER and eta_x > limit:
             fallback = (f"the LSQR answer failed the check against A (normal-equation residual "
                         f"{eta_x:.1e} > {limit:.1e})")
     message = _MESSAGES[status]
@@ -327,11 +321,11 @@ def lstsq(A, b, method: str = "precondition", *, sketch: str = "sjlt",
         _, stats = _reduce_pass(A, list(b.to_delayed().ravel()), -x, 1.0, split_every)
         eta_x = _checked(stats, x, s[0])
         message = f"solved by TSQR (dask.array.linalg.lstsq): {fallback}"
-    if status == LstsqStatus.MAXITER:
+    if status == LstsqStatus.MAX_ITER:
         warnings.warn(f"fastls.distributed.lstsq: LSQR reached maxiter={maxiter}",
                       ConvergenceWarning, stacklevel=2)
     return DistributedLstsqResult(
-        x=x, success=status != LstsqStatus.MAXITER, status=status, message=message,
+        x=x, success=status != LstsqStatus.MAX_ITER, status=status, message=message,
         nit=nit, residual_norm=math.sqrt(stats[0]), sketch_rows=m, sketch=kind, r_diag=r_diag,
         normal_residual=eta_x)
 
@@ -365,11 +359,11 @@ def _lsqr(A, b, R, x0, tol, maxiter, split_every):
     beta = math.sqrt(stats[0])
     y = np.zeros(d)
     if beta == 0.0:
-        return y, 0, LstsqStatus.EXACT
+        return y, 0, LstsqStatus.SOLVED
     v = solve(R, stats[1:] / beta, trans="T")
     alpha = np.linalg.norm(v)
     if alpha == 0.0:
-        return y, 0, LstsqStatus.EXACT
+        return y, 0, LstsqStatus.SOLVED
     v /= alpha
     z_dir = v.copy()
     bnorm, rhobar, phibar = beta, alpha, beta
@@ -405,7 +399,7 @@ def _lsqr(A, b, R, x0, tol, maxiter, split_every):
         xxnorm += z * z
         rnorm, arnorm = phibar, alpha * abs(tau)
         if arnorm <= tol * anorm * rnorm or arnorm == 0.0:
-            return y, itn, LstsqStatus.OPTIMAL
+            return y, itn, LstsqStatus.CONVERGED
         if rnorm <= tol * bnorm + tol * anorm * xnorm:
-            return y, itn, LstsqStatus.RESIDUAL
-    return y, maxiter, LstsqStatus.MAXITER
+            return y, itn, LstsqStatus.CONSISTENT
+    return y, maxiter, LstsqStatus.MAX_ITER

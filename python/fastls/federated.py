@@ -270,7 +270,7 @@ class LocalClient:
 class FederatedStatus(IntEnum):
     """Why a federated run stopped."""
 
-    COMPLETED = 0   # all n_iter rounds ran
+    COMPLETED = 0   # all n_rounds rounds ran
     STOPPED = 1     # the callback asked to stop
     DIVERGED = 2    # the global model blew up (non-finite or > 1e100 x the initial scale)
 
@@ -311,20 +311,33 @@ class FederatedResult(Result):
 class MonteCarloResult:
     """Result of :func:`monte_carlo`: NMSD curves averaged over runs.
 
-    nmsd_db / global_nmsd_db: (n_iter,) run-averaged NMSD of the local / global
+    x:       the estimate a Monte Carlo study makes: the run-averaged local
+             NMSD curve, linear (``nmsd_db`` is 10 log10 x); finite unless a
+             run diverged.
+    success: False when some run diverged (its NMSD is infinite).
+    status:  :class:`FederatedStatus`: COMPLETED, or DIVERGED when some run did.
+    message: the status in words.
+    nit:     rounds per run (round 0 included), ``n_rounds``.
+    nmsd_db / global_nmsd_db: (n_rounds,) run-averaged NMSD of the local / global
         models (averaged in linear scale, then in dB).
-    runs: (n_runs, n_iter) per-run local NMSD, linear.
+    runs: (n_runs, n_rounds) per-run local NMSD, linear.
     steady_state_db: mean of nmsd_db over the last 20 % of the rounds (rounds
         401-500 of 500, the note's steady-state window).
     """
 
+    x: np.ndarray
+    success: bool
+    status: FederatedStatus
+    message: str
+    nit: int
     nmsd_db: np.ndarray
     global_nmsd_db: np.ndarray
     runs: np.ndarray
     steady_state_db: float
 
     def __repr__(self) -> str:
-        return (f"MonteCarloResult(n_runs={self.runs.shape[0]}, n_iter={self.runs.shape[1]}, "
+        return (f"MonteCarloResult(n_runs={self.runs.shape[0]}, n_rounds={self.runs.shape[1]}, "
+                f"status={type(self.status).__name__}.{self.status.name}, "
                 f"steady_state_db={self.steady_state_db:.2f})")
 
 
@@ -333,7 +346,8 @@ def _db(x):
         return 10.0 * np.log10(x)
 
 
-def _check_common(problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_iter):
+def _check_common(problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise,
+                  n_rounds):
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be a fastls.federated.Problem, got {type(problem).__name__}")
     algorithm = check_option(algorithm, "algorithm", tuple(ALGORITHMS))
@@ -342,15 +356,15 @@ def _check_common(problem, algorithm, rho, clients_per_round, uplink_noise, down
     M = K if clients_per_round is None else check_int(clients_per_round, "clients_per_round", low=1, high=K)
     up = check_real(uplink_noise, "uplink_noise", low=0.0)
     down = check_real(downlink_noise, "downlink_noise", low=0.0)
-    n_iter = check_int(n_iter, "n_iter", low=1)
-    check_memory(16.0 * n_iter, "n_iter")  # the native run keeps two NMSD curves
+    n_rounds = check_int(n_rounds, "n_rounds", low=1)
+    check_memory(16.0 * n_rounds, "n_rounds")  # the native run keeps two NMSD curves
     if algorithm == "rerce" and M == 1 and K > 1:
         warnings.warn(
             "algorithm='rerce' with clients_per_round=1 averages a single client and its "
             "extrapolation 2w^(r-1) - w^(r-2) mixes two clients' null spaces: the note reports "
             "divergence (+61 dB by round 100). Use 'rerce-clu', which converges for M = 1.",
             ConvergenceWarning, stacklevel=3)
-    return algorithm, rho, M, up, down, n_iter
+    return algorithm, rho, M, up, down, n_rounds
 
 
 def _check_reference(w, problem, name):
@@ -362,9 +376,9 @@ def _check_reference(w, problem, name):
     return w
 
 
-def solve(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
+def solve(problem: Problem, *, algorithm: str = "rerce-clu", rho: float = 1.0,
           clients_per_round: int | None = None, uplink_noise: float = 0.0,
-          downlink_noise: float = 0.0, n_iter: int = 500, w_true=None, random_state=None,
+          downlink_noise: float = 0.0, n_rounds: int = 500, w_true=None, random_state=None,
           callback=None, cluster=None) -> FederatedResult:
     """Run one federated WLS simulation.
 
@@ -379,8 +393,9 @@ def solve(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
     uplink_noise, downlink_noise : float >= 0
         Variances of the additive white Gaussian noise on every uplink /
         downlink vector (each client draws its own).
-    n_iter : int
-        Rounds, round 0 (initial local estimates) included.
+    n_rounds : int
+        Rounds to run (a fixed count, not a limit), round 0 (initial local
+        estimates) included.
     w_true : (L,) array, optional
         Reference model for ``history`` (e.g. ``problem.centralized()``, the
         note's metric, or ``problem.w_true``).
@@ -410,24 +425,24 @@ def solve(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
     a ConvergenceWarning says so up front, and a run that blows up stops
     with status DIVERGED. Use "rerce-clu" there.
     """
-    algorithm, rho, M, up, down, n_iter = _check_common(
-        problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_iter)
+    algorithm, rho, M, up, down, n_rounds = _check_common(
+        problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_rounds)
     ref = None if w_true is None else _check_reference(w_true, problem, "w_true")
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable or None")
     seed = native_seed(random_state)
     if cluster is not None:
         from fastls._distributed_federated import solve as solve_on_cluster
-        return solve_on_cluster(problem, algorithm, rho, M, up, down, n_iter, ref, seed, callback,
+        return solve_on_cluster(problem, algorithm, rho, M, up, down, n_rounds, ref, seed, callback,
                                 cluster)
     w, local, nmsd, gnmsd, rounds, diverged, n_up, n_down = _core.federated.run(
         problem._factors(), ALGORITHMS[algorithm], rho, M, math.sqrt(up), math.sqrt(down),
-        n_iter, seed, ref, callback)
+        n_rounds, seed, ref, callback)
     if diverged:
         status = FederatedStatus.DIVERGED
         warnings.warn(f"federated {algorithm!r} diverged at round {rounds - 1}", ConvergenceWarning,
                       stacklevel=2)
-    elif rounds < n_iter:
+    elif rounds < n_rounds:
         status = FederatedStatus.STOPPED
     else:
         status = FederatedStatus.COMPLETED
@@ -447,13 +462,13 @@ def _weighted_sq(r, weights):
     return float(r @ r) if weights is None else float((r * r) @ weights)
 
 
-def monte_carlo(problem_factory, n_runs: int, *, algorithm: str = "rerce-clu", rho: float = 1.0,
+def monte_carlo(problem, n_runs: int, *, algorithm: str = "rerce-clu", rho: float = 1.0,
                 clients_per_round: int | None = None, uplink_noise: float = 0.0,
-                downlink_noise: float = 0.0, n_iter: int = 500, w_true=None,
+                downlink_noise: float = 0.0, n_rounds: int = 500, w_true=None,
                 random_state=None) -> MonteCarloResult:
     """Average NMSD curves over ``n_runs`` independent runs.
 
-    problem_factory : Problem, or callable(rng) -> Problem
+    problem : Problem, or callable(rng) -> Problem
         A Problem: the data are fixed and the runs differ only in scheduling
         and link noise (the note's protocol); the runs execute in parallel
         native threads (OpenMP), and each run's curve depends only on
@@ -465,47 +480,69 @@ def monte_carlo(problem_factory, n_runs: int, *, algorithm: str = "rerce-clu", r
         Reference model of the NMSD; default each problem's centralized
         solution w* (the note's metric).
     Other parameters as in :func:`solve`.
+
+    Returns
+    -------
+    MonteCarloResult
+        ``x`` is the run-averaged local NMSD curve (linear; ``nmsd_db`` in dB); ``status`` DIVERGED
+        (with a ConvergenceWarning) when some run diverged.
     """
     n_runs = check_int(n_runs, "n_runs", low=1, high=2**30)
-    check_memory(16.0 * n_runs * check_int(n_iter, "n_iter", low=1), "n_runs * n_iter")
-    fixed = isinstance(problem_factory, Problem)
-    if not fixed and not callable(problem_factory):
-        raise TypeError("problem_factory must be a Problem or a callable returning one")
+    check_memory(16.0 * n_runs * check_int(n_rounds, "n_rounds", low=1), "n_runs * n_rounds")
+    fixed = isinstance(problem, Problem)
+    if not fixed and not callable(problem):
+        raise TypeError("problem must be a Problem or a callable(rng) returning one")
     seed = native_seed(random_state)
+    zero_reference = []
 
-    def one_batch(problem, first, count):
-        args = _check_common(problem, algorithm, rho, clients_per_round, uplink_noise,
-                             downlink_noise, n_iter)
+    def one_batch(prob, first, count):
+        args = _check_common(prob, algorithm, rho, clients_per_round, uplink_noise,
+                             downlink_noise, n_rounds)
         alg, rho_, M, up, down, iters = args
-        ref = problem.centralized() if w_true is None else _check_reference(w_true, problem, "w_true")
+        ref = prob.centralized() if w_true is None else _check_reference(w_true, prob, "w_true")
+        if not float(ref @ ref) > 0:  # the NMSD's denominator (0 also when it underflows)
+            zero_reference.append(first)
         return _core.federated.monte_carlo(
-            problem._factors(), ALGORITHMS[alg], rho_, M, math.sqrt(up), math.sqrt(down), iters,
+            prob._factors(), ALGORITHMS[alg], rho_, M, math.sqrt(up), math.sqrt(down), iters,
             seed, first, count, ref)
 
     if fixed:
-        local, glob = one_batch(problem_factory, 0, n_runs)
+        local, glob = one_batch(problem, 0, n_runs)
     else:
         rngs = check_random_state(seed).spawn(n_runs)
-        parts = [one_batch(_as_problem(problem_factory(rngs[i])), i, 1) for i in range(n_runs)]
+        parts = [one_batch(_as_problem(problem(rngs[i])), i, 1) for i in range(n_runs)]
         local = np.vstack([p[0] for p in parts])
         glob = np.vstack([p[1] for p in parts])
-    curve = _db(local.mean(axis=0))
+    mean = local.mean(axis=0)
+    curve = _db(mean)
     window = curve[int(0.8 * len(curve)):]
+    status = FederatedStatus.COMPLETED
+    message = f"ran all rounds in {n_runs} runs"
+    if zero_reference:  # never a silent NaN: the NMSD divides by ||w*||^2
+        message += "; ||w*||^2 of the centralized solution is 0, so the NMSD is undefined (NaN)"
+        warnings.warn("monte_carlo: ||w*||^2 of the centralized solution w* is 0 (or underflows), "
+                      "so the NMSD relative to it is undefined (NaN); pass w_true",
+                      RuntimeWarning, stacklevel=2)
     if np.isinf(local).any():
+        status = FederatedStatus.DIVERGED
+        n_bad = int(np.isinf(local).any(axis=1).sum())
+        message = f"{n_bad} of {n_runs} runs diverged"
         warnings.warn("some Monte Carlo runs diverged", ConvergenceWarning, stacklevel=2)
-    return MonteCarloResult(nmsd_db=curve, global_nmsd_db=_db(glob.mean(axis=0)), runs=local,
+    return MonteCarloResult(x=mean, success=status == FederatedStatus.COMPLETED, status=status,
+                            message=message, nit=int(local.shape[1]), nmsd_db=curve,
+                            global_nmsd_db=_db(glob.mean(axis=0)), runs=local,
                             steady_state_db=float(window.mean()))
 
 
 def _as_problem(p):
     if not isinstance(p, Problem):
-        raise TypeError(f"problem_factory must return a Problem, got {type(p).__name__}")
+        raise TypeError(f"problem (a callable) must return a Problem, got {type(p).__name__}")
     return p
 
 
-def predicted_nmsd(problem: Problem, algorithm: str = "rerce-clu", rho: float = 1.0,
+def predicted_nmsd(problem: Problem, *, algorithm: str = "rerce-clu", rho: float = 1.0,
                    clients_per_round: int | None = None, uplink_noise: float = 0.0,
-                   downlink_noise: float = 0.0, n_iter: int = 500, w_true=None) -> np.ndarray:
+                   downlink_noise: float = 0.0, n_rounds: int = 500, w_true=None) -> np.ndarray:
     """Exact mean-square NMSD curve (dB) of the local models (note, section 3.3).
 
     Propagates the mean and second moment of the full algorithm state through
@@ -517,7 +554,7 @@ def predicted_nmsd(problem: Problem, algorithm: str = "rerce-clu", rho: float = 
     """
     from fastls._federated_theory import predicted_nmsd_linear
 
-    algorithm, rho, M, up, down, n_iter = _check_common(
-        problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_iter)
+    algorithm, rho, M, up, down, n_rounds = _check_common(
+        problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_rounds)
     ref = problem.centralized() if w_true is None else _check_reference(w_true, problem, "w_true")
-    return _db(predicted_nmsd_linear(problem, algorithm, rho, M, up, down, n_iter, ref))
+    return _db(predicted_nmsd_linear(problem, algorithm, rho, M, up, down, n_rounds, ref))

@@ -217,15 +217,19 @@ def _xp(A):
     return np
 
 
-def normal_residual(A, B, X, norm_A: float) -> np.ndarray:
+def normal_residual(A, B, X, *, norm_A: float | None = None) -> np.ndarray:
     """||A^H r|| / (||A|| (||A|| ||x|| + ||r||)) per column, r = b - A x.
 
     Zero for an exact least-squares solution; a backward-stable solver
     leaves O(eps). It bounds how far x is from satisfying the normal
     equations relative to the data's scale, and is how a sketched or
-    iterative answer is checked against A itself.
+    iterative answer is checked against A itself. ``norm_A``: ||A||_2 or an
+    estimate of it (e.g. the largest singular value of a sketch of A);
+    None computes ||A||_2.
     """
     xp = _xp(A)
+    if norm_A is None:
+        norm_A = float(np.linalg.norm(_host(A), 2))
     R = xp.asarray(B) - A @ xp.asarray(X)
     return normal_residual_from_norms(np.linalg.norm(_host(A.conj().T @ R), axis=0),
                                       np.linalg.norm(_host(R), axis=0),
@@ -329,7 +333,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
 
     eta = None
     if fallback is None and precondition:
-        eta = normal_residual(Ak, Bk, out["x"], out["singular_values"][0])
+        eta = normal_residual(Ak, Bk, out["x"], norm_A=out["singular_values"][0])
         status = LstsqStatus(max(out["istop"]))  # the worst column: codes grow with trouble
         limit = optimality_limit(tol, n, d)
         if status in _CONVERGED and eta.max() > limit:
@@ -342,7 +346,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             out["nit"] = [a + b for a, b in zip(out["nit"], step["nit"])]
             out["residual_norms"] = step["residual_norms"]
             status = LstsqStatus(max(step["istop"]))
-            eta = normal_residual(Ak, Bk, out["x"], out["singular_values"][0])
+            eta = normal_residual(Ak, Bk, out["x"], norm_A=out["singular_values"][0])
         if status not in _CONVERGED and eta.max() <= limit:
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
         if status in _CONVERGED and eta.max() > limit:
@@ -354,7 +358,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
                       message=f"{fields['message']} by QR: {fallback}")
         if precondition:
             fields["normal_residual"] = normal_residual(_host(A), B, fields["x"],
-                                                        fields["singular_values"][0])
+                                                        norm_A=fields["singular_values"][0])
         else:
             warnings.warn(f"lstsq: {fallback}, so x was computed by QR and carries no sketch "
                           "error bars (coordinate_error and linf_bound are NaN)", RuntimeWarning,
@@ -390,7 +394,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     return fields
 
 
-def lstsq(A, b, method: str = "auto", *, sketch: str = "srht", sketch_rows: int | None = None,
+def lstsq(A, b, *, method: str = "auto", sketch: str = "srht", sketch_rows: int | None = None,
           oversampling: float | None = None, tol: float = 1e-12, maxiter: int | None = None,
           random_state=None, rcond: float | None = None, damp: float = 0.0,
           nnz_per_column: int | None = None, device: str | None = None) -> LstsqResult:

@@ -59,7 +59,7 @@ class SBLStatus(IntEnum):
     """Why the EM loop stopped."""
 
     CONVERGED = 0    # ||γ_new − γ_old|| < tol ||γ_old||
-    MAX_ITER = 1     # max_iter EM iterations without meeting tol
+    MAX_ITER = 1     # maxiter EM iterations without meeting tol
     ALL_PRUNED = 2   # every entry of some factor fell under the pruning thresholds; x = 0
     NOISE_COLLAPSED = 3  # learned σ² with the fit spending over half of the M data dof
 
@@ -215,14 +215,14 @@ def kron_matvec(factors, x, adjoint: bool = False) -> np.ndarray:
     return _core.sbl.kron_matvec(mats, x, bool(adjoint))
 
 
-def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.0,
+def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, prune_abs=0.0,
            inner_tol=1e-5, inner_max_sweeps=100, block=None, beta=0.0, eps=1e-5, prune_snr=0.0,
            noise_update="mackay", gamma_update=None, warning=ConvergenceWarning, stacklevel=3):
     """Scale-free driver: y and every factor are scaled to unit RMS, the native EM
     loop runs on the scaled problem (so γ_0 = 1, the noise floor, prune_abs and eps
     are relative to the data), and x, γ, σ², the cost and the residual are scaled
     back. y -> c y gives x -> c x; H_i -> c H_i gives x -> x / c (up to rounding)."""
-    max_iter = check_int(max_iter, "max_iter", low=1)
+    maxiter = check_int(maxiter, "maxiter", low=1)
     tol = check_real(tol, "tol", low=0.0)
     if noise_var is not None:
         noise_var = check_real(noise_var, "noise_var", low=0.0)
@@ -242,7 +242,7 @@ def _solve(y, mats, method, noise_var, max_iter, tol, prune_rel, *, prune_abs=0.
         block = [False] * len(mats)
     engine = "svd" if method == "sbl" else method  # one factor: both M-steps are γ = d
     x, gfac, sigma2, nit, converged, cost, dof = _core.sbl.kron_sbl(
-        mats_n, yn, engine, max_iter, tol, prune_rel, prune_abs, learn, sigma2, floor,
+        mats_n, yn, engine, maxiter, tol, prune_rel, prune_abs, learn, sigma2, floor,
         inner_tol, inner_max_sweeps, block, beta, eps, prune_snr, noise_update, gamma_update)
     keep = [np.flatnonzero(g > 0) for g in gfac]
     residual = y_scale * float(np.linalg.norm(yn - _core.sbl.kron_matvec(mats_n, x, False)))
@@ -280,21 +280,21 @@ def _zero_result(y, mats, method, sigma2):
         support_factors=[np.zeros(0, np.intp) for _ in mats], cost=np.zeros(0), method=method)
 
 
-def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune=None, *,
+def sbl(H, y, *, noise_var=None, maxiter: int = 150, tol: float = 1e-4, prune=None,
         prune_snr: float = _SBL_PRUNE_SNR, noise_update: str = "mackay",
         gamma_update: str = "mackay") -> SBLResult:
     """Classic EM sparse Bayesian learning (Tipping 2001; Wipf and Rao 2004).
 
     Parameters
     ----------
-    y : (M,) array_like, real or complex
     H : (M, N) array_like, real or complex (copied once into the native core)
+    y : (M,) array_like, real or complex
     noise_var : float >= 0 or None
         Known noise variance σ² (in the units of y²); None learns it (see noise_update).
         0 means noiseless (σ² is floored at 1e-12·mean|y|²).
-    max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
+    maxiter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
         learned, ``|Δσ²| <= tol σ²`` and MacKay's σ² is within tol·σ² of σ², so that a
-        slowly crawling EM update cannot pass for converged) or after max_iter (status
+        slowly crawling EM update cannot pass for converged) or after maxiter (status
         MAX_ITER and a ConvergenceWarning).
     prune : entries with ``γ_j < prune · max γ`` are dropped at the start of each
         iteration (0 disables). Default 1e-8: a numerical clean-up only, so that
@@ -323,38 +323,38 @@ def sbl(y, H, noise_var=None, max_iter: int = 150, tol: float = 1e-4, prune=None
     eigendecomposition replaces it when that matrix is numerically singular
     (noiseless data after pruning). M-step: see noise_update, gamma_update.
     """
-    return _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr, noise_update=noise_update,
+    return _sbl(H, y, noise_var, maxiter, tol, prune, prune_snr, noise_update=noise_update,
                 gamma_update=gamma_update)
 
 
-def _sbl(y, H, noise_var, max_iter, tol, prune, prune_snr, *, noise_update="mackay",
+def _sbl(H, y, noise_var, maxiter, tol, prune, prune_snr, *, noise_update="mackay",
          gamma_update="mackay", warning=ConvergenceWarning, stacklevel=4):
     y, mats = _check_system(y, [as_array(H, "H", ndim=2, dtype=_DTYPES)], "H")
     prune_rel = _check_prune(_SBL_PRUNE if prune is None else prune, 1)
     prune_snr = check_real(prune_snr, "prune_snr", low=0.0)
-    return _solve(y, mats, "sbl", noise_var, max_iter, tol, prune_rel, prune_snr=prune_snr,
+    return _solve(y, mats, "sbl", noise_var, maxiter, tol, prune_rel, prune_snr=prune_snr,
                   noise_update=noise_update, gamma_update=gamma_update, warning=warning,
                   stacklevel=stacklevel)
 
 
-def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 150,
-             tol: float = 1e-4, prune=None, *, prune_abs: float = 0.0, inner_tol: float = 1e-5,
+def kron_sbl(factors, y, *, method: str = "svd", noise_var=None, maxiter: int = 150,
+             tol: float = 1e-4, prune=None, prune_abs: float = 0.0, inner_tol: float = 1e-5,
              inner_max_sweeps: int = 100, noise_update: str = "mackay",
              gamma_update=None) -> SBLResult:
     """Kronecker-structured SBL: SVD-KroSBL or AM-KroSBL (He and Joseph 2024).
 
     Parameters
     ----------
-    y : (M,) array_like, M = prod(m_i); real or complex
     factors : sequence of (m_i, n_i) arrays, H = H_1 ⊗ ... ⊗ H_I in numpy.kron order
+    y : (M,) array_like, M = prod(m_i); real or complex
     method : "svd" | "am"
         "svd": the classic update d = diag Σ + |μ|² projected onto Kronecker vectors by
         I − 1 sequential rank-one fits (fast, most accurate in the paper).
         "am": Gauss-Seidel sweeps of the exact per-factor minimisers of the EM
         surrogate (a generalised EM: the type-II cost never increases without pruning).
     noise_var : float >= 0 or None (in the units of y²; None learns it)
-    max_iter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
-        learned, ``|Δσ²| <= tol σ²`` and MacKay's σ² is within tol·σ²) or after max_iter.
+    maxiter, tol : EM stops when ``||γ_new − γ_old|| < tol ||γ_old||`` (and, when σ² is
+        learned, ``|Δσ²| <= tol σ²`` and MacKay's σ² is within tol·σ²) or after maxiter.
     noise_update : "mackay" (default: ``σ² ← ||y − Hμ||² / (M − Σ_j w_j)`` from var(y))
         or "em" (the paper's ``σ² ← (||y − Hμ||² + σ² Σ_j w_j) / M`` from 0.1·var(y)),
         ``w_j = 1 − Σ_jj/γ_j``; see :func:`sbl`.
@@ -380,12 +380,12 @@ def kron_sbl(y, factors, method: str = "svd", noise_var=None, max_iter: int = 15
     SBLResult; with one factor both methods are classic SBL (without sbl()'s
     evidence-based pruning).
     """
-    return _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, prune_abs=prune_abs,
+    return _kron_sbl(factors, y, method, noise_var, maxiter, tol, prune, prune_abs=prune_abs,
                      inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps,
                      noise_update=noise_update, gamma_update=gamma_update)
 
 
-def _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, *, prune_abs=0.0,
+def _kron_sbl(factors, y, method, noise_var, maxiter, tol, prune, *, prune_abs=0.0,
               inner_tol=1e-5, inner_max_sweeps=100, noise_update="mackay", gamma_update=None,
               warning=ConvergenceWarning, stacklevel=4):
     method = check_option(method, "method", ("svd", "am"))
@@ -395,15 +395,15 @@ def _kron_sbl(y, factors, method, noise_var, max_iter, tol, prune, *, prune_abs=
     prune_rel = _check_prune(prune, len(mats))
     inner_tol = check_real(inner_tol, "inner_tol", low=0.0)
     inner_max_sweeps = check_int(inner_max_sweeps, "inner_max_sweeps", low=1)
-    return _solve(y, mats, method, noise_var, max_iter, tol, prune_rel,
+    return _solve(y, mats, method, noise_var, maxiter, tol, prune_rel,
                   prune_abs=check_real(prune_abs, "prune_abs", low=0.0),
                   inner_tol=inner_tol, inner_max_sweeps=inner_max_sweeps,
                   noise_update=noise_update, gamma_update=gamma_update, warning=warning,
                   stacklevel=stacklevel)
 
 
-def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
-                max_iter: int = 150, tol: float = 1e-4, prune=None, *,
+def pc_kron_sbl(factors, y, block_modes, *, beta: float = 0.8, noise_var=None,
+                maxiter: int = 150, tol: float = 1e-4, prune=None,
                 prune_abs: float = 1e-4, eps: float = 1e-5, inner_tol: float = 1e-4,
                 inner_max_sweeps: int = 10, noise_update: str = "mackay",
                 gamma_update=None) -> SBLResult:
@@ -417,7 +417,8 @@ def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
 
     Parameters
     ----------
-    block_modes : sequence of factor indices (0-based) with block sparsity.
+    factors, y : as in :func:`kron_sbl`.
+    block_modes : int or sequence of factor indices (0-based) with block sparsity.
     beta : coupling strength (the paper uses 0.5 and 0.8); 0 gives AM-KroSBL.
     prune : relative thresholds on γ̃_i; default 1e-2 on block modes, 1e-1 elsewhere.
     prune_abs : threshold on every γ̃_i[k] in the scaled units of the EM loop (y and
@@ -442,7 +443,7 @@ def pc_kron_sbl(y, factors, block_modes, beta: float = 0.8, noise_var=None,
     if prune is None:
         prune = [1e-2 if b else 1e-1 for b in block]
     prune_rel = _check_prune(prune, I)
-    return _solve(y, mats, "pc", noise_var, max_iter, tol, prune_rel,
+    return _solve(y, mats, "pc", noise_var, maxiter, tol, prune_rel,
                   prune_abs=check_real(prune_abs, "prune_abs", low=0.0),
                   inner_tol=check_real(inner_tol, "inner_tol", low=0.0),
                   inner_max_sweeps=check_int(inner_max_sweeps, "inner_max_sweeps", low=1),
@@ -527,7 +528,7 @@ def _make_estimator():
                 if self.fit_intercept:
                     raise ValueError("fit_intercept=True would break the Kronecker structure; "
                                      "use KroneckerSBL(factors=..., fit_intercept=False)")
-                res = _kron_sbl(y, self.factors, self.method, self.noise_var, self.max_iter,
+                res = _kron_sbl(self.factors, y, self.method, self.noise_var, self.max_iter,
                                 self.tol, self.prune, noise_update=self.noise_update,
                                 gamma_update=self.gamma_update, warning=warning, stacklevel=4)
                 dtype = res.x.dtype
@@ -543,7 +544,7 @@ def _make_estimator():
                     Xc, yc = X - X_offset, y - y_offset
                 else:
                     Xc, yc = X, y
-                res = _sbl(yc, Xc, self.noise_var, self.max_iter, self.tol, self.prune,
+                res = _sbl(Xc, yc, self.noise_var, self.max_iter, self.tol, self.prune,
                            self.prune_snr, noise_update=self.noise_update,
                            gamma_update="mackay" if self.gamma_update is None
                            else self.gamma_update, warning=warning, stacklevel=4)

@@ -144,13 +144,13 @@ class SelfCalResult(Result):
 
 
 def solve(
-    y,
     A,
+    y,
+    *,
     model: str,
     method: str = "lstsq",
     w=None,
     subspace=None,
-    *,
     c=None,
     gap: bool = True,
     tol: float | None = None,
@@ -163,13 +163,13 @@ def solve(
 
     Parameters
     ----------
-    y : (p, m) array_like
-        p snapshots of m sensors. Real input is promoted to complex128.
     A : (p, m, n) array_like, (m, n) for "shared-matrix", or LinearOperators
         The known sensing matrices. Instead of arrays: a sequence of p
         ``scipy.sparse.linalg.LinearOperator`` of shape (m, n) (one for
         "shared-matrix"), solved matrix-free.
-    model : "shared-signal" | "multi-signal" | "shared-matrix"
+    y : (p, m) array_like
+        p snapshots of m sensors. Real input is promoted to complex128.
+    model : "shared-signal" | "multi-signal" | "shared-matrix" (keyword-only, required)
     method : "lstsq" | "spectral"
     w : None, "reference", "mean" or array_like
         The normalization <w, z> = c. None/"reference": s_r = 1 at the sensor r
@@ -300,7 +300,7 @@ def align(estimate, truth):
     return aligned, float(err)
 
 
-def identifiable(model: str, m: int, n: int, p: int, k: int | None = None) -> bool:
+def identifiable(model: str, *, m: int, n: int, p: int, k: int | None = None) -> bool:
     """The counting condition for exact noiseless recovery (generic data).
 
     Without a subspace it is necessary and sufficient for Gaussian data (the
@@ -477,19 +477,21 @@ def mask_operators(masks):
     return [fft_mask_operator(mk) for mk in masks]
 
 
-def blind_deconvolution(y, masks, method: str = "spectral", **kwargs):
+def blind_deconvolution(masks, y, *, method: str = "spectral", **kwargs):
     """Blind deconvolution with random masks: y_l = f (*) (mask_l * x), circular.
 
     In the Fourier domain fft(y_l) = diag(fft(f)) F diag(mask_l) x, i.e. model
     "shared-signal" with d = fft(f) and FFT-based operators. Needs p >= 2 masks
-    (p >= 4 is well conditioned). Returns ``(f, x, result)``; f and x are
-    determined up to f / a, a x.
+    (p >= 4 is well conditioned). masks (p, m) define the operators, y (p, m)
+    are the data; other keyword arguments go to :func:`solve`. Returns
+    ``(f, x, result)``; f and x are determined up to f / a, a x.
     """
     y = as_array(y, "y", ndim=2, dtype=np.complex128, order="C")
     masks = as_array(masks, "masks", ndim=2, dtype=np.complex128, order="C")
     if masks.shape != y.shape:
         raise ValueError(f"masks must have the shape of y {y.shape}, got {masks.shape}")
-    res = solve(np.fft.fft(y, axis=1), mask_operators(masks), "shared-signal", method, **kwargs)
+    res = solve(mask_operators(masks), np.fft.fft(y, axis=1), model="shared-signal", method=method,
+                **kwargs)
     return np.fft.ifft(res.d), res.x, res
 
 
@@ -504,9 +506,11 @@ def ula_steering(m: int, angles_deg, spacing: float = 0.5):
     return np.exp(2j * np.pi * spacing * np.outer(np.arange(m), np.sin(theta)))
 
 
-def calibrate_array(snapshots, angles_deg, spacing: float = 0.5, method: str = "lstsq", **kwargs):
+def calibrate_array(angles_deg, snapshots, *, spacing: float = 0.5, method: str = "lstsq",
+                    **kwargs):
     """Gains and phases of a uniform linear array from sources at known angles.
 
+    angles_deg (the known source angles, which define the operator) first, then
     snapshots : (p, m) array of p array snapshots y_l = diag(d) A x_l + noise,
     with A = ``ula_steering(m, angles_deg, spacing)`` and unknown waveforms x_l
     (model "shared-matrix"; needs p (m - n) >= m - 1, i.e. p >= 2 for m > 2n).
@@ -515,4 +519,4 @@ def calibrate_array(snapshots, angles_deg, spacing: float = 0.5, method: str = "
     """
     snapshots = as_array(snapshots, "snapshots", ndim=2, dtype=np.complex128, order="C")
     A = ula_steering(snapshots.shape[1], angles_deg, spacing)
-    return solve(snapshots, A, "shared-matrix", method, **kwargs)
+    return solve(A, snapshots, model="shared-matrix", method=method, **kwargs)

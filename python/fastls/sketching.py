@@ -1,6 +1,6 @@
 """Oblivious sketches and sketched least squares (family 1).
 
-``sketch(A, m, kind)`` returns S A for an m x n sketch S with E[S^T S] = I,
+``sketch(A, m, kind=...)`` returns S A for an m x n sketch S with E[S^T S] = I,
 never storing S: entries come from Philox4x32-10 keyed by the seed and indexed
 by (row, column), so the same seed gives the same S with any thread count.
 
@@ -44,7 +44,7 @@ def check_sketch_rows(sketch_rows, n: int) -> int:
     return check_int(sketch_rows, "sketch_rows", low=1, high=n)
 
 
-def sketch(A, sketch_rows: int, kind: str = "srht", random_state=None, *,
+def sketch(A, sketch_rows: int, *, kind: str = "srht", random_state=None,
            nnz_per_column: int | None = None, device: str | None = None):
     """Return S A for a random m x n sketch S (m = sketch_rows), E[S^T S] = I.
 
@@ -80,8 +80,8 @@ def sketch(A, sketch_rows: int, kind: str = "srht", random_state=None, *,
     A = as_array(A, "A", ndim=(1, 2), dtype=(np.float64, np.complex128))
     if A.dtype.kind == "c":  # a real S: S A = S Re(A) + i S Im(A), one pass over both
         parts = np.concatenate([A.real.reshape(A.shape[0], -1), A.imag.reshape(A.shape[0], -1)], 1)
-        SP = sketch(parts, sketch_rows, kind, random_state, nnz_per_column=nnz_per_column,
-                    device=device)
+        SP = sketch(parts, sketch_rows, kind=kind, random_state=random_state,
+                    nnz_per_column=nnz_per_column, device=device)
         SA = SP[:, : SP.shape[1] // 2] + 1j * SP[:, SP.shape[1] // 2:]
         return SA[:, 0] if A.ndim == 1 else SA
     m = check_sketch_rows(sketch_rows, A.shape[0])
@@ -116,11 +116,12 @@ def _sketch_cupy(A, sketch_rows, kind, random_state, device):
     return SA[:, 0] if A.ndim == 1 else SA
 
 
-def sketch_matrix(n: int, sketch_rows: int, kind: str = "srht", random_state=None, *,
+def sketch_matrix(n: int, sketch_rows: int, *, kind: str = "srht", random_state=None,
                   nnz_per_column: int | None = None, device: str = "cpu") -> np.ndarray:
     """The explicit m x n matrix S that ``sketch`` applies (O(m n) memory: for tests and teaching).
 
-    ``sketch(A, m, kind, seed)`` equals ``sketch_matrix(n, m, kind, seed) @ A``
+    ``sketch(A, m, kind=kind, random_state=seed)`` equals
+    ``sketch_matrix(n, m, kind=kind, random_state=seed) @ A``
     up to rounding. ``device="cuda"`` generates S on the GPU: bitwise the same.
     """
     from fastls._device import cuda_module

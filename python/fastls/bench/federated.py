@@ -104,8 +104,8 @@ def _timing(args) -> list[Row]:
         case = f"{alg} M={M} {n_iter} rounds"
         progress = step(f"federated {case}")
         kw = dict(rho=1.0, clients_per_round=M, uplink_noise=1e-2, downlink_noise=1e-2,
-                  n_iter=n_iter, w_true=ws, random_state=1)
-        t_fast, res = best_time(lambda: fed.solve(problem, alg, **kw), repeat=args.repeat)
+                  n_rounds=n_iter, w_true=ws, random_state=1)
+        t_fast, res = best_time(lambda: fed.solve(problem, algorithm=alg, **kw), repeat=args.repeat)
         out = {}
         for backend in ("loop", "batched"):
             out[backend] = best_time(
@@ -135,7 +135,7 @@ def _paper(args) -> list[Row]:
         t0 = time.perf_counter()
         progress = step(f"federated paper {alg}: {n_runs} runs x {n_iter} rounds")
         mc = fed.monte_carlo(problem, n_runs, algorithm=alg, clients_per_round=4, uplink_noise=1e-2,
-                             downlink_noise=1e-2, n_iter=n_iter, random_state=2024)
+                             downlink_noise=1e-2, n_rounds=n_iter, random_state=2024)
         dt = time.perf_counter() - t0
         progress.done()
         curves[alg] = mc.nmsd_db

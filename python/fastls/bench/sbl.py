@@ -151,10 +151,10 @@ def timing_rows(args) -> list[Row]:
         X = reduce(np.kron, H)  # dense dictionary for the peers, built outside the timing
         M = X.shape[0]
         solvers = {
-            "fastls.kron_sbl(svd)": lambda: sbl.kron_sbl(y, H, "svd", noise_var=sigma2).x,
-            "fastls.kron_sbl(am)": lambda: sbl.kron_sbl(y, H, "am", noise_var=sigma2).x,
-            "fastls.kron_sbl(svd, learned σ²)": lambda: sbl.kron_sbl(y, H, "svd").x,
-            "fastls.sbl (dense H, classic)": lambda: sbl.sbl(y, X, noise_var=sigma2).x,
+            "fastls.kron_sbl(svd)": lambda: sbl.kron_sbl(H, y, method="svd", noise_var=sigma2).x,
+            "fastls.kron_sbl(am)": lambda: sbl.kron_sbl(H, y, method="am", noise_var=sigma2).x,
+            "fastls.kron_sbl(svd, learned σ²)": lambda: sbl.kron_sbl(H, y, method="svd").x,
+            "fastls.sbl (dense H, classic)": lambda: sbl.sbl(X, y, noise_var=sigma2).x,
             "sklearn OMP(tol=Mσ²)": lambda: OrthogonalMatchingPursuit(
                 fit_intercept=False, tol=M * sigma2).fit(X, y).coef_,
         }
@@ -170,8 +170,8 @@ def timing_rows(args) -> list[Row]:
         progress = step(f"sbl {case}")
         H, x, y, sigma2 = gen_problem(shapes, 20, rng=np.random.default_rng(0))
         for i, method in enumerate(("svd", "am")):
-            seconds, x_hat = best_time(_quiet(lambda: sbl.kron_sbl(y, H, method, noise_var=sigma2).x),
-                                       repeat=1)
+            seconds, x_hat = best_time(
+                _quiet(lambda: sbl.kron_sbl(H, y, method=method, noise_var=sigma2).x), repeat=1)
             rows.append(Row(f"{case}, M={y.size}", f"fastls.kron_sbl({method})", seconds,
                             nmse(x_hat, x), baseline=(i == 0), extra={"srr": srr(x_hat, x)}))
         progress.done()
@@ -182,8 +182,8 @@ def paper_rows(args) -> list[Row]:
     """Sweep (a); rows carry the mean time per solve, error = median NMSE."""
     shapes = [(8, 15), (12, 15), (15, 15)]
     solvers = {
-        "SVD-KroSBL": lambda H, y, s2: sbl.kron_sbl(y, H, "svd", noise_var=s2).x,
-        "AM-KroSBL": lambda H, y, s2: sbl.kron_sbl(y, H, "am", noise_var=s2).x,
+        "SVD-KroSBL": lambda H, y, s2: sbl.kron_sbl(H, y, method="svd", noise_var=s2).x,
+        "AM-KroSBL": lambda H, y, s2: sbl.kron_sbl(H, y, method="am", noise_var=s2).x,
         "KOMP": lambda H, y, s2: komp(H, y, s2),
     }
     stats = {(snr, name): [] for snr in PAPER_SNRS for name in [*solvers, "oracle LS"]}
@@ -265,11 +265,11 @@ def irs_trial(rng, G=18, L=256, n_t=6, n_r=16, P=3, K1=3, K2=6):
 def irs_solvers(snr):
     """The note's §3c settings: per-mode relative + absolute 1e-4 pruning."""
     return {
-        "PC-KroSBL b=0.8": lambda H, y, s2: sbl.pc_kron_sbl(y, H, [0, 2], beta=0.8, noise_var=s2).x,
-        "PC-KroSBL b=0.5": lambda H, y, s2: sbl.pc_kron_sbl(y, H, [0, 2], beta=0.5, noise_var=s2).x,
-        "AM-KroSBL": lambda H, y, s2: sbl.kron_sbl(y, H, "am", noise_var=s2, prune=(1e-2, 1e-1, 1e-3),
-                                                   prune_abs=1e-4).x,
-        "SVD-KroSBL": lambda H, y, s2: sbl.kron_sbl(y, H, "svd", noise_var=s2,
+        "PC-KroSBL b=0.8": lambda H, y, s2: sbl.pc_kron_sbl(H, y, [0, 2], beta=0.8, noise_var=s2).x,
+        "PC-KroSBL b=0.5": lambda H, y, s2: sbl.pc_kron_sbl(H, y, [0, 2], beta=0.5, noise_var=s2).x,
+        "AM-KroSBL": lambda H, y, s2: sbl.kron_sbl(H, y, method="am", noise_var=s2,
+                                                   prune=(1e-2, 1e-1, 1e-3), prune_abs=1e-4).x,
+        "SVD-KroSBL": lambda H, y, s2: sbl.kron_sbl(H, y, method="svd", noise_var=s2,
                                                     prune=0.0 if snr < 25 else 1e-3, prune_abs=1e-4).x,
     }
 

@@ -143,7 +143,7 @@ def _timing(args) -> list[Row]:
         y, A, d = prob["y"], prob["A"], prob["d"]
         tag = f"{_SHORT[model]} m={m} n={n} p={p}"
         progress = step(f"selfcal {tag}")
-        fast = lambda: selfcal.solve(y, A, model, "lstsq", gap=False)  # noqa: E731
+        fast = lambda: selfcal.solve(A, y, model=model, method="lstsq", gap=False)  # noqa: E731
         sec, res = best_time(fast, repeat=args.repeat)
         rows.append(Row(f"{tag} lstsq", "fastls.selfcal lstsq", sec, selfcal.align(res.d, d)[1],
                         baseline=True))
@@ -152,7 +152,8 @@ def _timing(args) -> list[Row]:
         sec, out = best_time(lambda: numpy_lstsq(M, w), repeat=args.repeat)
         rows.append(Row(f"{tag} lstsq", "numpy.linalg.lstsq (explicit)", sec,
                         selfcal.align(1 / _split(out[0], model, m, n, p)[0], d)[1]))
-        sec, res = best_time(lambda: selfcal.solve(y, A, model, "spectral"), repeat=args.repeat)
+        sec, res = best_time(lambda: selfcal.solve(A, y, model=model, method="spectral"),
+                             repeat=args.repeat)
         rows.append(Row(f"{tag} spectral", "fastls.selfcal spectral", sec,
                         selfcal.align(res.d, d)[1], baseline=True))
         sec, out = best_time(lambda: numpy_svd(M), repeat=args.repeat)
@@ -165,8 +166,8 @@ def _timing(args) -> list[Row]:
             tag = f"{_SHORT[model]} m={m} n={n} p={p}"
             progress = step(f"selfcal {tag} (no peer)")
             for method in ("lstsq", "spectral"):
-                sec, res = best_time(lambda: selfcal.solve(prob["y"], prob["A"], model, method),
-                                     repeat=1)
+                sec, res = best_time(
+                    lambda: selfcal.solve(prob["A"], prob["y"], model=model, method=method), repeat=1)
                 rows.append(Row(f"{tag} {method}", f"fastls.selfcal {method} (no peer)", sec,
                                 selfcal.align(res.d, prob["d"])[1], baseline=True))
             progress.done()
@@ -186,7 +187,7 @@ def success_rate(model, m, n, p, method, trials, rng, tol=1e-6):
                 import warnings
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = selfcal.solve(prob["y"], prob["A"], model, method, gap=False)
+                    res = selfcal.solve(prob["A"], prob["y"], model=model, method=method, gap=False)
             z = np.concatenate([res.s, res.x.ravel()])
             wins += selfcal.align(z, prob["z"])[1] < tol
         except LinAlgError:
@@ -224,7 +225,7 @@ def _paper(args) -> list[Row]:
         for i, n in enumerate(g["n"]):
             for j, p in enumerate(ps):
                 rate[i, j] = success_rate(model, g["m"], n, p, "spectral", trials, rng)
-                mism += rate[i, j] != float(selfcal.identifiable(model, g["m"], n, p))
+                mism += rate[i, j] != float(selfcal.identifiable(model, m=g["m"], n=n, p=p))
         grids[model] = (g["m"], g["n"], ps, rate)
         progress.done()
         print(f"P1 {_SHORT[model]} m={g['m']}: success rate (rows n={g['n']}, cols p={ps[0]}..{ps[-1]}),"
@@ -244,7 +245,7 @@ def _paper(args) -> list[Row]:
             errs = []
             for _ in range(p2_trials):
                 prob = make_problem(model, m, n, p, rng, snr_db=snr)
-                res = selfcal.solve(prob["y"], prob["A"], model, method, gap=False)
+                res = selfcal.solve(prob["A"], prob["y"], model=model, method=method, gap=False)
                 errs.append(selfcal.align(np.concatenate([res.s, res.x.ravel()]), prob["z"])[1])
             med.append(float(np.median(errs)))
         p2.append((model, m, n, p, method, med, ref))
@@ -271,7 +272,8 @@ def _plot(outdir, grids, p2):
         ax.set_yticks(range(len(ns)), [str(n) for n in ns])
         pp = np.linspace(ps[0] - 0.5, ps[-1] + 0.5, 400)
         # the counting boundary: smallest n-index that fails, as a step curve
-        bound = [sum(selfcal.identifiable(model, m, n, max(1, int(np.floor(q + 0.5)))) for n in ns) - 0.5
+        bound = [sum(selfcal.identifiable(model, m=m, n=n, p=max(1, int(np.floor(q + 0.5))))
+                     for n in ns) - 0.5
                  for q in pp]
         ax.plot(pp, bound, "r-", lw=1.5, label="counting threshold")
         ax.set_xlabel("p (snapshots)")

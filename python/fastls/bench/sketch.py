@@ -81,7 +81,7 @@ def run(args) -> list[Row]:
         for kind in args.kinds.split(","):
             case = f"{n}x{d} m={m} {kind}"
             progress = step(f"sketch {case}")
-            seconds, SA = best_time(lambda: fastls.sketch(A, m, kind, random_state=0),
+            seconds, SA = best_time(lambda: fastls.sketch(A, m, kind=kind, random_state=0),
                                     repeat=args.repeat)
             rows.append(Row(case, f"fastls {kind}", seconds, abs(np.sum(SA * SA) / norm2 - 1),
                             baseline=True))
