@@ -86,9 +86,15 @@ public:
             Block S;
             for (Index j = 0; j < n_; ++j)
                 if (x_[j] != 0.0) S.push_back(j);
-            if (!S.empty() && gap <= 0.1 * p0_ && newton_pays(S) && newton_on_support(S)) {
-                ++epochs;  // one pass over the support's columns (Gram), counted as an epoch
-                continue;
+            if (!S.empty() && gap <= 0.1 * p0_ && newton_pays(S)) {
+                moved_ = false;
+                const bool full = newton_on_support(S);
+                if (handed_over_ && !moved_) handover_ = false;  // Newton cannot help: let CD run on
+                handed_over_ = false;
+                if (full) {
+                    ++epochs;  // one pass over the support's columns (Gram), counted as an epoch
+                    continue;
+                }
             }
             // Greedy working set: support first, then features by distance to
             // the dual constraint (lam - |a_j^T R|) / ||a_j|| (smallest first).
@@ -317,22 +323,27 @@ private:
         for (Index k = 0; k < s; ++k) x_[S[size_t(k)]] = xn[k];
         R_ = R;
         c_ += shift;
+        moved_ = true;
         return hit >= 0 ? 0 : 1;
     }
 
     // CD epochs on the working set until its gap <= target; returns epochs used.
     // newton_next: the next outer iteration may take a Newton step (gap <= 0.1 P(0)).
     Index inner(const Block& ws, double target, Index budget, bool newton_next) {
-        // More non-zeros than rank(A) can have (m, or m - 1 orthogonal to u): A_W's
-        // active columns are linearly dependent, and CD crawls along the flat
-        // valley of their null space; hand over to the Newton step, which pivots
-        // out of it, once it pays.
+        // CD crawls when the active columns are (nearly) linearly dependent: more
+        // non-zeros than rank(A) can have (m, or m - 1 orthogonal to u), or a gap
+        // that falls by < 10% over 4 epochs on a stable support (seen on 4 x 7
+        // problems: 6000+ epochs). Then hand over to the Newton step, which pivots
+        // out of the flat valley, once it pays (and unless a Newton step after an
+        // earlier hand-over could not move).
         const Index rank_cap = o_.intercept ? m_ - 1 : m_;
         const Index w = Index(ws.size()), K = o_.anderson;
         MatrixXd hist(w, K + 1);
         Index stored = 0, e = 0;
         VectorXd xw(w);
         Block active;
+        double last_agap = INFINITY;
+        size_t last_active = 0;
         for (e = 1; e <= budget; ++e) {
             // Sweeps alternate one pass over the whole working set with passes over
             // its non-zeros only (glmnet's active-set cycling): zeros rarely move.
@@ -364,10 +375,18 @@ private:
             }
             // The outer loop certifies the gap exactly; here the epoch's own
             // correlations stand in for A_W^T R, saving a pass over A_W.
-            if (full && duality_gap(cmax, first, R_) <= target) break;
-            if (full && newton_next && e >= 2 * (K + 1) && Index(active.size()) > rank_cap &&
-                pays(active, e, last_ws_nnz_))
-                break;
+            if (full) {
+                const double agap = duality_gap(cmax, first, R_);
+                if (agap <= target) break;
+                const bool stalled = agap > 0.9 * last_agap && active.size() == last_active;
+                if (newton_next && handover_ && e >= 2 * (K + 1) &&
+                    (Index(active.size()) > rank_cap || stalled) && pays(active, e, last_ws_nnz_)) {
+                    handed_over_ = true;
+                    break;
+                }
+                last_agap = agap;
+                last_active = active.size();
+            }
             if (e % 10 == 0) check_interrupt();
         }
         return std::min(e, budget);
@@ -418,6 +437,9 @@ private:
     bool unit_ = true;    // u = 1: mean-based fast path
     double p0_ = 0.0;
     Index last_inner_ = 0, last_ws_nnz_ = 0;
+    bool handover_ = true;      // the inner solve may stop early for a Newton step
+    bool handed_over_ = false;  // the last inner solve did
+    bool moved_ = false;        // the last Newton call changed x
     double c_ = 0.0;  // intercept
 };
 
