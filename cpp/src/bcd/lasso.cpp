@@ -177,12 +177,15 @@ private:
     // Cost model: Gram (nnz(A_S) |S|) + Cholesky (|S|^3 / 3) run ~25x more flops per
     // second than memory-bound CD sweeps (2 nnz(A_W) each); take the Newton step
     // when it costs at most half the sweeps the last inner solve needed.
+    // A support with more columns than rank(A) can have is singular for sure: its
+    // step needs a symmetric eigensolver (~9 s^3 flops rather than s^3 / 3).
     bool newton_pays(const Block& S) const { return pays(S, last_inner_, last_ws_nnz_); }
     bool pays(const Block& S, Index sweeps, Index ws_nnz) const {
         double nnz = 0.0;
         for (Index j : S) nnz += double(A_.nnz(j));
         const double s = double(S.size());
-        const double newton = (nnz * s + s * s * s / 3.0) / 25.0;
+        const double factor = Index(S.size()) > (o_.intercept ? m_ - 1 : m_) ? 9.0 : 1.0 / 3.0;
+        const double newton = (nnz * s + factor * s * s * s) / 25.0;
         return newton <= 0.5 * double(sweeps) * 2.0 * double(ws_nnz);
     }
 
@@ -237,6 +240,7 @@ private:
         MatrixXd N = es.eigenvectors().leftCols(q);
         bool reduced = false;  // G changed since es
         while (q > 0) {
+            check_interrupt();
             const VectorXd g = G * xs - r;
             const VectorXd gn = N.transpose() * g;  // = lam N^T sigma up to rounding
             if (!(lam_ > 0.0 && gn.norm() > 1e-9 * lam_ * std::sqrt(double(s)))) break;
