@@ -389,3 +389,54 @@ def test_intercept_with_far_from_centred_columns(rng, sparse):
         assert res.success and res.n_epochs <= 2 * centred.n_epochs + 10
         np.testing.assert_allclose(res.x, centred.x, atol=1e-5 * np.abs(centred.x).max())
         assert res.intercept == pytest.approx(y.mean() - Xs.mean(0) @ res.x, rel=1e-8)
+
+
+# Tiny wide / square problems: more active columns than rank(A) (or, with an
+# intercept on few samples, collinear centred columns) used to stall the solver
+# (CD crawling along the null space of A_S; the Newton step refused |S| > m).
+def _sk_objective(A, b, alpha, fit_intercept, positive):
+    ref = Lasso(alpha=alpha, fit_intercept=fit_intercept, positive=positive, tol=1e-14,
+                max_iter=100_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn may itself not reach 1e-14
+        ref.fit(A, b)
+    return _obj(A, b, ref.coef_, ref.intercept_, alpha)
+
+
+def _check_tiny(A, b, alpha, fit_intercept, positive):
+    m = A.shape[0]
+    bc = b - b.mean() if fit_intercept else b
+    p0 = 0.5 * bc @ bc / m
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = bcd.lasso(A, b, alpha, fit_intercept=fit_intercept, positive=positive)
+        est = bcd.GreedyLasso(alpha=alpha, fit_intercept=fit_intercept, positive=positive).fit(A, b)
+    assert r.success
+    assert r.objective - _sk_objective(A, b, alpha, fit_intercept, positive) <= 1e-6 * p0
+    assert est.dual_gap_ <= est.tol * (bc @ bc) / m
+
+
+@pytest.mark.parametrize("seed,m,n,fit_intercept", [(791152, 2, 5, False), (2204, 2, 3, True)])
+def test_lasso_rank_deficient_support_converges(seed, m, n, fit_intercept):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, n)) * 10
+    b = A @ rng.standard_normal(n)
+    _check_tiny(A, b, 0.1, fit_intercept, False)
+    r = bcd.lasso(A, b, 0.1, fit_intercept=fit_intercept)
+    assert r.nit <= 5  # the Newton step pivots out of the rank-deficient support at once
+
+
+def test_lasso_tiny_wide_and_square_sweep():
+    draws = 0
+    for seed in range(240):
+        rng = np.random.default_rng(seed)
+        m, n = int(rng.integers(1, 5)), int(rng.integers(1, 9))
+        scale = (0.1, 1.0, 10.0)[seed % 3]
+        fit_intercept, positive = bool(seed & 4), bool(seed & 8)
+        A = rng.standard_normal((m, n)) * scale
+        b = A @ rng.standard_normal(n)
+        if seed % 2:
+            b = b + scale * rng.standard_normal(m)  # not in the range of A
+        _check_tiny(A, b, 0.1, fit_intercept, positive)
+        draws += 1
+    assert draws == 240

@@ -1,6 +1,9 @@
 #include "fastls/bcd/lasso.hpp"
 
 #include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <Eigen/Householder>
+#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -83,9 +86,15 @@ public:
             Block S;
             for (Index j = 0; j < n_; ++j)
                 if (x_[j] != 0.0) S.push_back(j);
-            if (!S.empty() && gap <= 0.1 * p0_ && newton_pays(S) && newton_on_support(S)) {
-                ++epochs;  // one pass over the support's columns (Gram), counted as an epoch
-                continue;
+            if (!S.empty() && gap <= 0.1 * p0_ && newton_pays(S)) {
+                moved_ = false;
+                const bool full = newton_on_support(S);
+                if (handed_over_ && !moved_) handover_ = false;  // Newton cannot help: let CD run on
+                handed_over_ = false;
+                if (full) {
+                    ++epochs;  // one pass over the support's columns (Gram), counted as an epoch
+                    continue;
+                }
             }
             // Greedy working set: support first, then features by distance to
             // the dual constraint (lam - |a_j^T R|) / ||a_j|| (smallest first).
@@ -110,7 +119,7 @@ public:
             std::sort(ws.begin(), ws.end());
             last_ws_nnz_ = 0;
             for (Index j : ws) last_ws_nnz_ += A_.nnz(j);
-            last_inner_ = inner(ws, 0.3 * gap, o_.max_epochs - epochs);
+            last_inner_ = inner(ws, 0.3 * gap, o_.max_epochs - epochs, gap <= 0.1 * p0_);
             epochs += last_inner_;
         }
         out.n_epochs = epochs;
@@ -168,43 +177,145 @@ private:
     // Cost model: Gram (nnz(A_S) |S|) + Cholesky (|S|^3 / 3) run ~25x more flops per
     // second than memory-bound CD sweeps (2 nnz(A_W) each); take the Newton step
     // when it costs at most half the sweeps the last inner solve needed.
-    bool newton_pays(const Block& S) const {
+    // A support with more columns than rank(A) can have is singular for sure: its
+    // step needs a symmetric eigensolver (~9 s^3 flops rather than s^3 / 3).
+    bool newton_pays(const Block& S) const { return pays(S, last_inner_, last_ws_nnz_); }
+    bool pays(const Block& S, Index sweeps, Index ws_nnz) const {
         double nnz = 0.0;
         for (Index j : S) nnz += double(A_.nnz(j));
         const double s = double(S.size());
-        const double newton = (nnz * s + s * s * s / 3.0) / 25.0;
-        return newton <= 0.5 * double(last_inner_) * 2.0 * double(last_ws_nnz_);
+        const double factor = Index(S.size()) > (o_.intercept ? m_ - 1 : m_) ? 9.0 : 1.0 / 3.0;
+        const double newton = (nnz * s + factor * s * s * s) / 25.0;
+        return newton <= 0.5 * double(sweeps) * 2.0 * double(ws_nnz);
     }
 
-    // Newton direction on S with the signs of x_S fixed, z = (A_S^T A_S)^-1
-    // (A_S^T b - lam sign(x_S)); steps to z, or up to the first sign change
-    // (P is convex along the segment and smooth before that point). Returns
-    // true when the full step was taken.
-    bool newton_on_support(const Block& S) {
-        const Index s = Index(S.size());
-        if (s > std::min<Index>(m_, 3000)) return false;  // Gram too costly / singular
+    // Newton step on the support S with the signs sigma of x_S fixed. On that sign
+    // pattern P is the quadratic Q(z) = ||b - A_S z||^2/2 + lam sigma^T z (columns
+    // and b orthogonal to u with an intercept), exact until a coordinate changes
+    // sign, with Hessian G = A_S^T A_S and gradient g = G x_S - r, r = A_S^T b - lam
+    // sigma. G nonsingular: step to z = G^-1 r, or up to the first sign change (P is
+    // convex along the segment and smooth before that point).
+    // G singular (more active columns than rank(A): |S| > m, collinear columns, an
+    // intercept on few samples): along a null vector v of A_S the fit is flat and Q
+    // moves linearly by lam sigma^T v, so Q has no minimiser and CD crawls along
+    // that flat valley (a relative gap shrinking by ~1e-9 per epoch was seen on
+    // 2 x 5 problems). Then the step goes along d = -P_null g (descent of the L1
+    // term at an unchanged residual) to the first coordinate that reaches zero,
+    // which is dropped, and repeats on the smaller support (a LARS/simplex-like
+    // pivot; each one lowers P); once g has no null component, it takes the
+    // least-norm Newton step z = x_S - G^+ g. Returns true when a full Newton step
+    // was taken.
+    bool newton_on_support(Block S) {
+        Index s = Index(S.size());
+        if (s > 3000) return false;  // Gram too costly
         MatrixXd G;
         A_.gram(S, G);
-        VectorXd rhs(s), xs(s), mu = VectorXd::Zero(s);
+        VectorXd r(s), xs(s), mu = VectorXd::Zero(s);
         const double bu = o_.intercept ? along_u(b_) : 0.0;
         for (Index k = 0; k < s; ++k) {
             xs[k] = x_[S[size_t(k)]];
             if (o_.intercept) mu[k] = A_.dot(S[size_t(k)], u_) / uu_;
-            rhs[k] = A_.dot(S[size_t(k)], b_) - uu_ * mu[k] * bu - lam_ * (xs[k] > 0 ? 1.0 : -1.0);
+            r[k] = A_.dot(S[size_t(k)], b_) - uu_ * mu[k] * bu - lam_ * (xs[k] > 0 ? 1.0 : -1.0);
         }
         if (o_.intercept) G.noalias() -= uu_ * mu * mu.transpose();  // columns orthogonal to u
-        Eigen::LLT<MatrixXd> llt(G);
-        if (llt.info() != Eigen::Success) return false;
-        const VectorXd z = llt.solve(rhs);
-        if (!z.allFinite()) return false;
-        double t = 1.0;
+        // Fast path: Cholesky, trusted when every pivot keeps a fair part of its
+        // column's norm (sin^2 of its angle to the earlier columns > 1e-10).
+        {
+            Eigen::LLT<MatrixXd> llt(G);
+            bool ok = llt.info() == Eigen::Success;
+            for (Index k = 0; ok && k < s; ++k) {
+                const double l = llt.matrixLLT()(k, k);
+                ok = l * l > 1e-10 * G(k, k);
+            }
+            if (ok) {
+                const VectorXd z = llt.solve(r);
+                if (!z.allFinite()) return false;
+                return move_on_support(S, xs, z - xs, 1.0) == 1;
+            }
+        }
+        Eigen::SelfAdjointEigenSolver<MatrixXd> es(G);
+        if (es.info() != Eigen::Success) return false;
+        Index q = 0;  // numerical nullity; N: an orthonormal basis of null(A_S)
+        while (q < s && es.eigenvalues()[q] <= 1e-10 * std::max(es.eigenvalues()[s - 1], 0.0)) ++q;
+        MatrixXd N = es.eigenvectors().leftCols(q);
+        bool reduced = false;  // G changed since es
+        while (q > 0) {
+            check_interrupt();
+            const VectorXd g = G * xs - r;
+            const VectorXd gn = N.transpose() * g;  // = lam N^T sigma up to rounding
+            if (!(lam_ > 0.0 && gn.norm() > 1e-9 * lam_ * std::sqrt(double(s)))) break;
+            const VectorXd d = -(N * gn);
+            const double curv = d.dot(G * d);  // ~0; kept so that a nearly-null step never overshoots
+            const double tq = curv > 0.0 ? gn.squaredNorm() / curv : INFINITY;
+            if (move_on_support(S, xs, d, tq) != 0) return false;  // no coordinate reached zero: back to CD
+            // Drop the coordinates now at zero; the null space of the smaller A_S
+            // is {v in span N : v_k = 0}: rotate N so that one column carries all
+            // of row k (Householder), drop that column, then row k.
+            for (Index k = s - 1; k >= 0; --k) {
+                if (x_[S[size_t(k)]] != 0.0) continue;
+                if (q > 0 && N.row(k).norm() > 0.0) {
+                    const VectorXd w = N.row(k).transpose();
+                    Eigen::HouseholderQR<MatrixXd> h(w);
+                    const MatrixXd H = h.householderQ();
+                    const MatrixXd NH = (N * H).rightCols(q - 1);
+                    N = NH;
+                    --q;
+                }
+                auto drop_row = [&](MatrixXd& M) {
+                    M.block(k, 0, s - 1 - k, M.cols()) = M.bottomRows(s - 1 - k).eval();
+                    M.conservativeResize(s - 1, M.cols());
+                };
+                drop_row(N);
+                G.block(k, 0, s - 1 - k, s) = G.bottomRows(s - 1 - k).eval();
+                G.block(0, k, s, s - 1 - k) = G.rightCols(s - 1 - k).eval();
+                G.conservativeResize(s - 1, s - 1);
+                r.segment(k, s - 1 - k) = r.tail(s - 1 - k).eval();
+                r.conservativeResize(s - 1);
+                S.erase(S.begin() + k);
+                --s;
+                reduced = true;
+            }
+            xs.resize(s);
+            for (Index k = 0; k < s; ++k) xs[k] = x_[S[size_t(k)]];
+            if (s == 0) return false;
+        }
+        if (q == 0 && reduced) {  // the pivots removed the rank deficiency: a plain Newton step
+            Eigen::LLT<MatrixXd> llt(G);
+            if (llt.info() == Eigen::Success) {
+                const VectorXd z = llt.solve(r);
+                if (!z.allFinite()) return false;
+                return move_on_support(S, xs, z - xs, 1.0) == 1;
+            }
+        }
+        // g has no null component left (sigma orthogonal to null(A_S), or no null
+        // space): the least-norm Newton step minimises Q.
+        if (reduced) es.compute(G);
+        if (es.info() != Eigen::Success) return false;
+        const VectorXd& ev = es.eigenvalues();
+        const MatrixXd& V = es.eigenvectors();
+        Index q2 = 0;
+        while (q2 < s && ev[q2] <= 1e-10 * std::max(ev[s - 1], 0.0)) ++q2;
+        VectorXd gr = V.rightCols(s - q2).transpose() * (G * xs - r);
+        gr.array() /= ev.tail(s - q2).array();
+        const VectorXd d = -(V.rightCols(s - q2) * gr);
+        if (!d.allFinite()) return false;
+        return move_on_support(S, xs, d, 1.0) == 1;
+    }
+
+    // Moves x_S from xs along d by t = min(tmax, the first sign change), keeping
+    // the move only when P decreases. -1: rejected; 0: stopped where a coordinate
+    // reached zero (set exactly to 0); 1: the full step tmax.
+    int move_on_support(const Block& S, const VectorXd& xs, const VectorXd& d, double tmax) {
+        const Index s = Index(S.size());
+        double t = tmax;
         Index hit = -1;
         for (Index k = 0; k < s; ++k)
-            if (!(z[k] * xs[k] > 0)) {
-                const double tk = xs[k] / (xs[k] - z[k]);
+            if (xs[k] * d[k] < 0.0) {
+                const double tk = -xs[k] / d[k];
                 if (tk < t) { t = tk; hit = k; }
             }
-        VectorXd xn = xs + t * (z - xs);
+        if (!(t > 0.0 && std::isfinite(t))) return -1;
+        VectorXd xn = xs + t * d;
         if (hit >= 0) xn[hit] = 0.0;
         VectorXd R = R_;
         for (Index k = 0; k < s; ++k)
@@ -212,20 +323,31 @@ private:
         const double shift = o_.intercept ? along_u(R) : 0.0;
         if (shift != 0.0) R.noalias() -= shift * u_;
         if (!(0.5 * R.squaredNorm() + lam_ * xn.lpNorm<1>() < 0.5 * R_.squaredNorm() + lam_ * xs.lpNorm<1>()))
-            return false;
+            return -1;
         for (Index k = 0; k < s; ++k) x_[S[size_t(k)]] = xn[k];
         R_ = R;
         c_ += shift;
-        return hit < 0;
+        moved_ = true;
+        return hit >= 0 ? 0 : 1;
     }
 
     // CD epochs on the working set until its gap <= target; returns epochs used.
-    Index inner(const Block& ws, double target, Index budget) {
+    // newton_next: the next outer iteration may take a Newton step (gap <= 0.1 P(0)).
+    Index inner(const Block& ws, double target, Index budget, bool newton_next) {
+        // CD crawls when the active columns are (nearly) linearly dependent: more
+        // non-zeros than rank(A) can have (m, or m - 1 orthogonal to u), or a gap
+        // that falls by < 10% over 4 epochs on a stable support (seen on 4 x 7
+        // problems: 6000+ epochs). Then hand over to the Newton step, which pivots
+        // out of the flat valley, once it pays (and unless a Newton step after an
+        // earlier hand-over could not move).
+        const Index rank_cap = o_.intercept ? m_ - 1 : m_;
         const Index w = Index(ws.size()), K = o_.anderson;
         MatrixXd hist(w, K + 1);
         Index stored = 0, e = 0;
         VectorXd xw(w);
         Block active;
+        double last_agap = INFINITY;
+        size_t last_active = 0;
         for (e = 1; e <= budget; ++e) {
             // Sweeps alternate one pass over the whole working set with passes over
             // its non-zeros only (glmnet's active-set cycling): zeros rarely move.
@@ -257,7 +379,18 @@ private:
             }
             // The outer loop certifies the gap exactly; here the epoch's own
             // correlations stand in for A_W^T R, saving a pass over A_W.
-            if (full && duality_gap(cmax, first, R_) <= target) break;
+            if (full) {
+                const double agap = duality_gap(cmax, first, R_);
+                if (agap <= target) break;
+                const bool stalled = agap > 0.9 * last_agap && active.size() == last_active;
+                if (newton_next && handover_ && e >= 2 * (K + 1) &&
+                    (Index(active.size()) > rank_cap || stalled) && pays(active, e, last_ws_nnz_)) {
+                    handed_over_ = true;
+                    break;
+                }
+                last_agap = agap;
+                last_active = active.size();
+            }
             if (e % 10 == 0) check_interrupt();
         }
         return std::min(e, budget);
@@ -308,6 +441,9 @@ private:
     bool unit_ = true;    // u = 1: mean-based fast path
     double p0_ = 0.0;
     Index last_inner_ = 0, last_ws_nnz_ = 0;
+    bool handover_ = true;      // the inner solve may stop early for a Newton step
+    bool handed_over_ = false;  // the last inner solve did
+    bool moved_ = false;        // the last Newton call changed x
     double c_ = 0.0;  // intercept
 };
 
