@@ -16,6 +16,7 @@
 
 #include "fastls/common/error.hpp"
 #include "fastls/common/interrupt.hpp"
+#include "fastls/common/isa.hpp"
 #include "fastls/common/threading.hpp"
 #include "fastls/sketch/fwht.hpp"
 #include "fastls/sketch/random.hpp"
@@ -25,39 +26,9 @@ namespace fastls::sketch {
 
 using Eigen::Index;
 
+// The transform runs in the ISA-dispatched kernel (cpp/src/isa/kernels.cpp).
 void fwht_rows(double* data, Index len, Index width, Index stride) {
-    Index h = 1;
-    if (__builtin_ctzll(static_cast<unsigned long long>(len)) % 2) {  // odd stage count: one radix-2
-        for (Index i = 0; i < len; i += 2) {
-            double* x = data + i * stride;
-            double* y = x + stride;
-#pragma omp simd
-            for (Index t = 0; t < width; ++t) {
-                const double a = x[t], b = y[t];
-                x[t] = a + b;
-                y[t] = a - b;
-            }
-        }
-        h = 2;
-    }
-    // Radix-4: stages h and 2h in one pass over the rows.
-    for (; h < len; h *= 4)
-        for (Index base = 0; base < len; base += 4 * h)
-            for (Index i = base; i < base + h; ++i) {
-                double* x0 = data + i * stride;
-                double* x1 = x0 + h * stride;
-                double* x2 = x1 + h * stride;
-                double* x3 = x2 + h * stride;
-#pragma omp simd
-                for (Index t = 0; t < width; ++t) {
-                    const double a = x0[t] + x1[t], b = x0[t] - x1[t];
-                    const double c = x2[t] + x3[t], d = x2[t] - x3[t];
-                    x0[t] = a + c;
-                    x2[t] = a - c;
-                    x1[t] = b + d;
-                    x3[t] = b - d;
-                }
-            }
+    isa::kernels().fwht_rows(data, len, width, stride);
 }
 
 namespace detail {

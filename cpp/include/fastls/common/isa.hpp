@@ -1,0 +1,71 @@
+// Run-time choice of the instruction set for the hot kernels.
+//
+// The kernels in cpp/src/isa/kernels.cpp are compiled once per ISA level
+// (baseline always; AVX2+FMA and AVX-512 on x86-64), each copy in its own
+// namespace with Eigen renamed (-DEigen=fastls_eigen_<level>), so no inline or
+// template function of one copy can stand in for another's at link time. The
+// copies meet the rest of fastls only through the plain-pointer table below;
+// the rest of the library is compiled for the baseline target (or FASTLS_MARCH).
+//
+// The level is the best one both compiled in and supported by the CPU (and
+// the OS), capped by the environment variable FASTLS_ISA=baseline|avx2|avx512
+// when set (read once, at first use).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace fastls::isa {
+
+using Index = std::ptrdiff_t;
+
+enum class Level { Baseline = 0, Avx2 = 1, Avx512 = 2 };
+
+// Rows of S per generated block in the dense sketches (see dense.cpp).
+constexpr Index kDenseBlock = 128;
+
+// One unit of a dense (Gaussian/Rademacher) sketch: PA = S[:, j0:end] A[j0:end, :]
+// and PB likewise for B, with S unscaled and j indexing local rows (S's column
+// index is row_offset + j). PA (m x d) and PB (m x k) are column-major and
+// overwritten; Sblk is an m x kDenseBlock scratch buffer.
+struct DenseUnit {
+    int rademacher = 0;  // 0: Gaussian, 1: Rademacher
+    std::uint64_t seed = 0, row_offset = 0;
+    Index m = 0;
+    const double* A = nullptr;
+    Index d = 0, a_outer = 0;
+    bool a_row_major = false;
+    const double* B = nullptr;  // column-major, b_outer between columns
+    Index k = 0, b_outer = 0;
+    Index j0 = 0, end = 0;
+    double* Sblk = nullptr;
+    double* PA = nullptr;
+    double* PB = nullptr;
+};
+
+struct Kernels {
+    const char* name;
+    void (*dense_unit)(const DenseUnit& u);
+    // Unnormalised FWHT along the rows of a row-major block (see fwht.hpp).
+    void (*fwht_rows)(double* data, Index len, Index width, Index stride);
+};
+
+// Tables compiled into this build (the non-baseline ones exist only on x86-64
+// with FASTLS_DISPATCH).
+extern const Kernels kernels_baseline;
+#if defined(FASTLS_HAVE_ISA_AVX2)
+extern const Kernels kernels_avx2;
+#endif
+#if defined(FASTLS_HAVE_ISA_AVX512)
+extern const Kernels kernels_avx512;
+#endif
+
+// The table in use (chosen once, thread-safe).
+const Kernels& kernels();
+Level level();
+const char* level_name(Level l);
+// Levels compiled into this build, baseline first.
+int compiled_levels(Level* out, int cap);
+// Whether the CPU and OS support a level (always true for Baseline).
+bool cpu_supports(Level l);
+
+}  // namespace fastls::isa
