@@ -81,7 +81,11 @@ void dense_unit(const DenseUnit& u) {
         dense_unit_impl(u, Map<const MatrixXd, 0, OuterStride<>>(u.A, u.end, u.d, OuterStride<>(u.a_outer)));
 }
 
-void fwht_rows(double* data, Index len, Index width, Index stride) {
+// kWidth > 0: the row width known at compile time (the SRHT's panel and
+// super-row widths), so the inner loops become straight vector code.
+template <Index kWidth>
+void fwht_rows_impl(double* data, Index len, Index width_rt, Index stride) {
+    const Index width = kWidth > 0 ? kWidth : width_rt;
     Index h = 1;
     if (__builtin_ctzll(static_cast<unsigned long long>(len)) % 2) {  // odd stage count: one radix-2
         for (Index i = 0; i < len; i += 2) {
@@ -116,11 +120,85 @@ void fwht_rows(double* data, Index len, Index width, Index stride) {
             }
 }
 
+void fwht_rows(double* data, Index len, Index width, Index stride) {
+    if (width == kSrhtPanel) fwht_rows_impl<kSrhtPanel>(data, len, width, stride);
+    else if (width == 8 * kSrhtPanel) fwht_rows_impl<8 * kSrhtPanel>(data, len, width, stride);
+    else fwht_rows_impl<0>(data, len, width, stride);
+}
+
+// Rows are taken in blocks of 128 (one Philox draw of signs each when r0 is a
+// multiple of 128); within a block a column-major A is read column by column,
+// contiguously, so the 8 column streams prefetch well.
+void srht_load(const MatView& A, std::uint64_t seed, Index r0, Index len, Index c0, Index nc,
+               double* W) {
+    constexpr Index P = kSrhtPanel, RB = 128;
+    const Index n = A.rows;
+    Index valid = n - r0 < len ? n - r0 : len;
+    if (valid < 0) valid = 0;
+    for (Index i = valid * P; i < len * P; ++i) W[i] = 0.0;
+    U32x4 bits{};
+    double sg[RB];
+    for (Index i0 = 0; i0 < valid; i0 += RB) {
+        const Index ib = valid - i0 < RB ? valid - i0 : RB;
+        for (Index i = 0; i < ib; ++i) {
+            const std::uint64_t row = static_cast<std::uint64_t>(r0 + i0 + i);
+            if (i == 0 || (row & 127) == 0)
+                bits = draw(seed, lo32(row >> 7), hi32(row >> 7), 0, sketch::kSigns);
+            const unsigned b = static_cast<unsigned>(row & 127);
+            const std::uint64_t neg = (bits.v[b >> 5] >> (b & 31)) & 1u;
+            sg[i] = sketch::bits_double(0x3ff0000000000000ull | (neg << 63));  // -1 or +1, no branch
+        }
+        double* Wb = W + i0 * P;
+        if (A.row_major) {
+            for (Index i = 0; i < ib; ++i) {
+                const double* a = A.data + (r0 + i0 + i) * A.outer + c0;
+                for (Index t = 0; t < nc; ++t) Wb[i * P + t] = sg[i] * a[t];
+            }
+        } else {
+            for (Index t = 0; t < nc; ++t) {
+                const double* a = A.data + (c0 + t) * A.outer + r0 + i0;
+                for (Index i = 0; i < ib; ++i) Wb[i * P + t] = sg[i] * a[i];
+            }
+        }
+        for (Index t = nc; t < P; ++t)
+            for (Index i = 0; i < ib; ++i) Wb[i * P + t] = 0.0;
+    }
+}
+
+using Eigen::VectorXd;
+using ColMap = Map<const MatrixXd, 0, OuterStride<>>;
+using RowMap = Map<const RowMat, 0, OuterStride<>>;
+
+void gemv_n(const MatView& A, const double* x, double alpha, double* y) {
+    Map<const VectorXd> xv(x, A.cols);
+    Map<VectorXd> yv(y, A.rows);
+    if (alpha == 0.0) yv.setZero();  // y may hold garbage (or NaN) when alpha = 0
+    else yv *= -alpha;
+    if (A.row_major) yv.noalias() += RowMap(A.data, A.rows, A.cols, OuterStride<>(A.outer)) * xv;
+    else yv.noalias() += ColMap(A.data, A.rows, A.cols, OuterStride<>(A.outer)) * xv;
+}
+
+void gemv_t(const MatView& A, const double* x, double* y) {
+    Map<const VectorXd> xv(x, A.rows);
+    Map<VectorXd> yv(y, A.cols);
+    if (A.row_major) yv.noalias() = RowMap(A.data, A.rows, A.cols, OuterStride<>(A.outer)).transpose() * xv;
+    else yv.noalias() = ColMap(A.data, A.rows, A.cols, OuterStride<>(A.outer)).transpose() * xv;
+}
+
+double dot(const double* a, const double* b, Index n) {
+    return Map<const VectorXd>(a, n).dot(Map<const VectorXd>(b, n));
+}
+
+void axpy(double a, const double* x, double* y, Index n) {
+    Map<VectorXd>(y, n).noalias() += a * Map<const VectorXd>(x, n);
+}
+
 }  // namespace
 
 #define FASTLS_STR2(x) #x
 #define FASTLS_STR(x) FASTLS_STR2(x)
 extern const Kernels FASTLS_ISA_TABLE;
-const Kernels FASTLS_ISA_TABLE = {FASTLS_STR(FASTLS_ISA), &dense_unit, &fwht_rows};
+const Kernels FASTLS_ISA_TABLE = {FASTLS_STR(FASTLS_ISA), &dense_unit, &fwht_rows, &srht_load,
+                                    &gemv_n, &gemv_t, &dot, &axpy};
 
 }  // namespace fastls::isa

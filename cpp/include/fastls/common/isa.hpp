@@ -22,6 +22,8 @@ enum class Level { Baseline = 0, Avx2 = 1, Avx512 = 2 };
 
 // Rows of S per generated block in the dense sketches (see dense.cpp).
 constexpr Index kDenseBlock = 128;
+// Columns per SRHT panel (see srht.cpp).
+constexpr Index kSrhtPanel = 8;
 
 // One unit of a dense (Gaussian/Rademacher) sketch: PA = S[:, j0:end] A[j0:end, :]
 // and PB likewise for B, with S unscaled and j indexing local rows (S's column
@@ -42,11 +44,36 @@ struct DenseUnit {
     double* PB = nullptr;
 };
 
+// A dense rows x cols matrix, column- or row-major, `outer` doubles between
+// consecutive columns (column-major) or rows (row-major).
+struct MatView {
+    const double* data = nullptr;
+    Index rows = 0, cols = 0, outer = 0;
+    bool row_major = false;
+};
+
+template <class M>
+MatView view(const M& A) {
+    return MatView{A.data(), A.rows(), A.cols(), A.outerStride(), bool(M::IsRowMajor)};
+}
+
 struct Kernels {
     const char* name;
     void (*dense_unit)(const DenseUnit& u);
     // Unnormalised FWHT along the rows of a row-major block (see fwht.hpp).
     void (*fwht_rows)(double* data, Index len, Index width, Index stride);
+    // SRHT panel load: rows [r0, r0 + len) of columns [c0, c0 + nc) of D A into
+    // the row-major len x 8 block W (signs from `seed`; rows >= A.rows and
+    // columns >= nc zero).
+    void (*srht_load)(const MatView& A, std::uint64_t seed, Index r0, Index len, Index c0,
+                      Index nc, double* W);
+    // y = A x - alpha y (LSQR's u update).
+    void (*gemv_n)(const MatView& A, const double* x, double alpha, double* y);
+    // y = A^T x.
+    void (*gemv_t)(const MatView& A, const double* x, double* y);
+    // Contiguous vectors of length n (coordinate descent).
+    double (*dot)(const double* a, const double* b, Index n);
+    void (*axpy)(double a, const double* x, double* y, Index n);  // y += a x
 };
 
 // Tables compiled into this build (the non-baseline ones exist only on x86-64
