@@ -67,10 +67,10 @@ py::dict build_info() {
     }
     d["isa_levels"] = compiled;
     d["isa_cpu_supports"] = supported;
-    const char* in_use = fastls::isa::kernels().name;
+    fastls::isa::KernelLevel kl[16];
+    const int n_kernels = fastls::isa::kernel_levels(kl, 16);
     py::dict dispatch;
-    dispatch["sketch.dense (gaussian/rademacher generation + GEMM)"] = in_use;
-    dispatch["sketch.fwht (srht)"] = in_use;
+    for (int i = 0; i < n_kernels && i < 16; ++i) dispatch[kl[i].kernel] = kl[i].level;
     d["dispatch"] = dispatch;
 #ifdef _OPENMP
     d["openmp"] = _OPENMP;

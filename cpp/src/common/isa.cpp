@@ -79,9 +79,44 @@ Level level() {
     return chosen;
 }
 
-const Kernels& kernels() {
-    static const Kernels& k = table(level());
-    return k;
+namespace {
+
+struct Chosen {
+    Kernels k;
+    Level streaming, gemm;  // levels of the two kernel groups
+};
+
+const Chosen& chosen() {
+    static const Chosen c = [] {
+        const Level best = level();
+        const Level streaming = best == Level::Avx512 ? Level::Avx2 : best;
+        Kernels k = table(streaming);
+        const Kernels& g = table(best);
+        k.name = g.name;
+        k.dense_unit = g.dense_unit;
+        k.gram = g.gram;
+        return Chosen{k, streaming, best};
+    }();
+    return c;
+}
+
+}  // namespace
+
+const Kernels& kernels() { return chosen().k; }
+
+int kernel_levels(KernelLevel* out, int cap) {
+    const Chosen& c = chosen();
+    const KernelLevel all[] = {
+        {"sketch.dense_unit (gaussian/rademacher generation + GEMM)", level_name(c.gemm)},
+        {"sketch.fwht_rows (srht)", level_name(c.streaming)},
+        {"sketch.srht_load (srht)", level_name(c.streaming)},
+        {"lsqr.gemv (lstsq precondition)", level_name(c.streaming)},
+        {"bcd.dot_axpy (lasso coordinate descent)", level_name(c.streaming)},
+        {"bcd.gram (lasso newton step)", level_name(c.gemm)},
+    };
+    const int n = static_cast<int>(sizeof all / sizeof all[0]);
+    for (int i = 0; i < n && i < cap; ++i) out[i] = all[i];
+    return n;
 }
 
 }  // namespace fastls::isa

@@ -193,12 +193,22 @@ void axpy(double a, const double* x, double* y, Index n) {
     Map<VectorXd>(y, n).noalias() += a * Map<const VectorXd>(x, n);
 }
 
+void gram(const MatView& A, const Index* cols, Index s, double* G) {
+    MatrixXd As(A.rows, s);
+    for (Index k = 0; k < s; ++k)
+        As.col(k) = Map<const VectorXd>(A.data + cols[k] * A.outer, A.rows);
+    Map<MatrixXd> Gm(G, s, s);
+    Gm.setZero();
+    Gm.selfadjointView<Eigen::Lower>().rankUpdate(As.transpose());
+    Gm.triangularView<Eigen::StrictlyUpper>() = Gm.transpose();
+}
+
 }  // namespace
 
 #define FASTLS_STR2(x) #x
 #define FASTLS_STR(x) FASTLS_STR2(x)
 extern const Kernels FASTLS_ISA_TABLE;
 const Kernels FASTLS_ISA_TABLE = {FASTLS_STR(FASTLS_ISA), &dense_unit, &fwht_rows, &srht_load,
-                                    &gemv_n, &gemv_t, &dot, &axpy};
+                                    &gemv_n, &gemv_t, &dot, &axpy, &gram};
 
 }  // namespace fastls::isa

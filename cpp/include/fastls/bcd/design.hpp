@@ -47,11 +47,8 @@ struct DenseCols {
     }
     // G = A[:, cols]^T A[:, cols] (SYRK on the gathered columns)
     void gram(const Block& cols, MatrixXd& G) const {
-        MatrixXd As;
-        gather(cols, As);
-        G.setZero(As.cols(), As.cols());
-        G.selfadjointView<Eigen::Lower>().rankUpdate(As.transpose());
-        G.triangularView<Eigen::StrictlyUpper>() = G.transpose();
+        G.resize(Index(cols.size()), Index(cols.size()));
+        kern->gram(isa::view(A), cols.data(), Index(cols.size()), G.data());
     }
 };
 

@@ -74,6 +74,8 @@ struct Kernels {
     // Contiguous vectors of length n (coordinate descent).
     double (*dot)(const double* a, const double* b, Index n);
     void (*axpy)(double a, const double* x, double* y, Index n);  // y += a x
+    // G (s x s, column-major, full) = A[:, cols]^T A[:, cols] for a column-major A.
+    void (*gram)(const MatView& A, const Index* cols, Index s, double* G);
 };
 
 // Tables compiled into this build (the non-baseline ones exist only on x86-64
@@ -86,9 +88,20 @@ extern const Kernels kernels_avx2;
 extern const Kernels kernels_avx512;
 #endif
 
-// The table in use (chosen once, thread-safe).
+// The table in use (chosen once, thread-safe). Per kernel, not per table: on
+// an AVX-512 CPU only the GEMM-shaped kernels (dense_unit, gram) take the
+// AVX-512 copy, which measured ~2x faster there; the streaming ones (FWHT,
+// SRHT load, GEMV, dot, axpy) keep the AVX2 copy, which measured 5-15%
+// faster than AVX-512 on this kind of short, memory-bound loop.
 const Kernels& kernels();
+// The best level compiled in and supported (after the FASTLS_ISA cap).
 Level level();
+// Kernel name -> level name of the copy in use, for show_config().
+struct KernelLevel {
+    const char* kernel;
+    const char* level;
+};
+int kernel_levels(KernelLevel* out, int cap);
 const char* level_name(Level l);
 // Levels compiled into this build, baseline first.
 int compiled_levels(Level* out, int cap);
