@@ -39,6 +39,9 @@ py::dict build_info() {
                     std::to_string(PYBIND11_VERSION_PATCH);
     // Compile-time target of the baseline code (everything but the dispatched kernels).
     py::list isa;
+#ifdef __SSE2__
+    isa.append("SSE2");
+#endif
 #ifdef __SSE4_2__
     isa.append("SSE4.2");
 #endif
@@ -78,7 +81,9 @@ py::dict build_info() {
     d["openmp"] = py::none();
 #endif
 #if defined(__clang__)
-    d["compiler"] = std::string("Clang ") + __clang_version__;
+    std::string clang_version = __clang_version__;
+    while (!clang_version.empty() && clang_version.back() == ' ') clang_version.pop_back();
+    d["compiler"] = "Clang " + clang_version;
 #elif defined(__GNUC__)
     d["compiler"] = std::string("GCC ") + __VERSION__;
 #else

@@ -62,7 +62,13 @@ def _config() -> dict:
 
 
 def show_config(mode: str = "stdout"):
-    """Print (mode="stdout") or return (mode="dicts") versions, ISA, threads and CUDA status."""
+    """Print (mode="stdout") or return (mode="dicts") versions, ISA, threads and CUDA status.
+
+    ``isa`` is the compile-time target of the code outside the dispatched kernels;
+    ``isa_levels`` the kernel copies compiled in, ``isa_cpu_supports`` which of them
+    this CPU runs, and ``dispatch`` the copy each hot kernel uses at run time.
+    ``openmp`` is the OpenMP version compiled in, or None (kernels run serially).
+    """
     if mode not in ("stdout", "dicts"):
         raise ValueError(f"mode must be 'stdout' or 'dicts'; got {mode!r}")
     cfg = _config()
