@@ -94,7 +94,6 @@ const Chosen& chosen() {
         const Kernels& g = table(best);
         k.name = g.name;
         k.dense_unit = g.dense_unit;
-        k.gram = g.gram;
         return Chosen{k, streaming, best};
     }();
     return c;
@@ -112,7 +111,7 @@ int kernel_levels(KernelLevel* out, int cap) {
         {"sketch.srht_load (srht)", level_name(c.streaming)},
         {"lsqr.gemv (lstsq precondition)", level_name(c.streaming)},
         {"bcd.dot_axpy (lasso coordinate descent)", level_name(c.streaming)},
-        {"bcd.gram (lasso newton step)", level_name(c.gemm)},
+        {"bcd.gram (lasso newton step)", level_name(c.streaming)},
     };
     const int n = static_cast<int>(sizeof all / sizeof all[0]);
     for (int i = 0; i < n && i < cap; ++i) out[i] = all[i];

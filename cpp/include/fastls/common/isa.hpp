@@ -89,10 +89,11 @@ extern const Kernels kernels_avx512;
 #endif
 
 // The table in use (chosen once, thread-safe). Per kernel, not per table: on
-// an AVX-512 CPU only the GEMM-shaped kernels (dense_unit, gram) take the
-// AVX-512 copy, which measured ~2x faster there; the streaming ones (FWHT,
-// SRHT load, GEMV, dot, axpy) keep the AVX2 copy, which measured 5-15%
-// faster than AVX-512 on this kind of short, memory-bound loop.
+// an AVX-512 CPU only the dense sketch (generation + a long GEMM) takes the
+// AVX-512 copy, which measured ~2x faster than AVX2 there; the others (FWHT,
+// SRHT load, GEMV, dot, axpy, the Lasso's Gram) keep the AVX2 copy, which
+// measured 5-20% faster than AVX-512 on these short or memory-bound loops
+// (the Lasso's Newton Gram interleaved with AVX2 coordinate descent lost most).
 const Kernels& kernels();
 // The best level compiled in and supported (after the FASTLS_ISA cap).
 Level level();
