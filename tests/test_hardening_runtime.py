@@ -146,6 +146,11 @@ def omp_hashes():
     return runs
 
 
+_NO_OPENMP = pytest.mark.skipif(fastls.show_config(mode="dicts")["openmp"] is None,
+                                reason="fastls was built without OpenMP (kernels run serially)")
+
+
+@_NO_OPENMP
 def test_openmp_thread_counts_really_differ(omp_hashes):
     assert omp_hashes[1]["threads"] == 1 and omp_hashes[2]["threads"] == 2
 
@@ -155,6 +160,7 @@ def test_bitwise_same_for_one_and_two_openmp_threads(name, omp_hashes):
     assert omp_hashes[1][name] == omp_hashes[2][name]
 
 
+@_NO_OPENMP
 def test_threadpoolctl_sets_the_openmp_threads_of_the_kernels():
     """README: OpenMP threads follow OMP_NUM_THREADS and threadpoolctl."""
     code = ("from threadpoolctl import threadpool_limits\n"

@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "families.hpp"
 #include "fastls/common/interrupt.hpp"
+#include "fastls/common/isa.hpp"
 #include "fastls/common/philox.hpp"
 #include "fastls/common/threading.hpp"
 
@@ -36,7 +37,11 @@ py::dict build_info() {
     d["pybind11"] = std::to_string(PYBIND11_VERSION_MAJOR) + "." +
                     std::to_string(PYBIND11_VERSION_MINOR) + "." +
                     std::to_string(PYBIND11_VERSION_PATCH);
+    // Compile-time target of the baseline code (everything but the dispatched kernels).
     py::list isa;
+#ifdef __SSE2__
+    isa.append("SSE2");
+#endif
 #ifdef __SSE4_2__
     isa.append("SSE4.2");
 #endif
@@ -49,13 +54,41 @@ py::dict build_info() {
 #ifdef __AVX512F__
     isa.append("AVX512F");
 #endif
+#ifdef __ARM_NEON
+    isa.append("NEON");
+#endif
     d["isa"] = isa;
+    // Run-time dispatch: the levels compiled in, which the CPU supports, and the
+    // level each dispatched kernel uses (one table today, named per kernel).
+    fastls::isa::Level levels[8];
+    const int n_levels = fastls::isa::compiled_levels(levels, 8);
+    py::list compiled;
+    py::dict supported;
+    for (int i = 0; i < n_levels && i < 8; ++i) {
+        compiled.append(fastls::isa::level_name(levels[i]));
+        supported[fastls::isa::level_name(levels[i])] = fastls::isa::cpu_supports(levels[i]);
+    }
+    d["isa_levels"] = compiled;
+    d["isa_cpu_supports"] = supported;
+    fastls::isa::KernelLevel kl[16];
+    const int n_kernels = fastls::isa::kernel_levels(kl, 16);
+    py::dict dispatch;
+    for (int i = 0; i < n_kernels && i < 16; ++i) dispatch[kl[i].kernel] = kl[i].level;
+    d["dispatch"] = dispatch;
 #ifdef _OPENMP
     d["openmp"] = _OPENMP;
 #else
     d["openmp"] = py::none();
 #endif
+#if defined(__clang__)
+    std::string clang_version = __clang_version__;
+    while (!clang_version.empty() && clang_version.back() == ' ') clang_version.pop_back();
+    d["compiler"] = "Clang " + clang_version;
+#elif defined(__GNUC__)
+    d["compiler"] = std::string("GCC ") + __VERSION__;
+#else
     d["compiler"] = __VERSION__;
+#endif
     return d;
 }
 

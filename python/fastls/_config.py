@@ -51,6 +51,9 @@ def _config() -> dict:
         "pybind11": info["pybind11"],
         "compiler": info["compiler"],
         "isa": list(info["isa"]),
+        "isa_levels": list(info["isa_levels"]),
+        "isa_cpu_supports": dict(info["isa_cpu_supports"]),
+        "dispatch": dict(info["dispatch"]),
         "openmp": info["openmp"],
         "omp_max_threads": _core.max_threads(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
@@ -59,7 +62,13 @@ def _config() -> dict:
 
 
 def show_config(mode: str = "stdout"):
-    """Print (mode="stdout") or return (mode="dicts") versions, ISA, threads and CUDA status."""
+    """Print (mode="stdout") or return (mode="dicts") versions, ISA, threads and CUDA status.
+
+    ``isa`` is the compile-time target of the code outside the dispatched kernels;
+    ``isa_levels`` the kernel copies compiled in, ``isa_cpu_supports`` which of them
+    this CPU runs, and ``dispatch`` the copy each hot kernel uses at run time.
+    ``openmp`` is the OpenMP version compiled in, or None (kernels run serially).
+    """
     if mode not in ("stdout", "dicts"):
         raise ValueError(f"mode must be 'stdout' or 'dicts'; got {mode!r}")
     cfg = _config()

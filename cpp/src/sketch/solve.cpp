@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "fastls/common/error.hpp"
+#include "fastls/common/isa.hpp"
 
 namespace fastls::sketch {
 
@@ -66,23 +67,28 @@ void SketchedFactor::fill(SolveResult& out) const {
 
 namespace {
 
-// A P on host memory, for LSQR.
+// A P on host memory, for LSQR. The two passes over A per iteration run in the
+// ISA-dispatched GEMV kernels.
 template <class Mat>
 struct PreconditionedOp {
     using Range = VectorXd;
     const Mat& A;
     const SketchedFactor& P;
     mutable VectorXd buf;
+    const isa::Kernels& kern = isa::kernels();
+    const isa::MatView view = isa::view(A);
 
     Index cols() const { return P.cols(); }
     double norm(const VectorXd& u) const { return u.norm(); }
     void scale(VectorXd& u, double a) const { u *= a; }
     void apply_update(const VectorXd& v, double alpha, VectorXd& u) const {
         P.precondition(v, buf);
-        u = A * buf - alpha * u;
+        u.resize(A.rows());
+        kern.gemv_n(view, buf.data(), alpha, u.data());
     }
     void apply_t(const VectorXd& u, VectorXd& out) const {
-        buf.noalias() = A.transpose() * u;
+        buf.resize(A.cols());
+        kern.gemv_t(view, u.data(), buf.data());
         P.precondition_t(buf, out);
     }
 };
@@ -98,9 +104,12 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
     SolveResult out;
     factor.fill(out);
     if (opt.precondition) {
-        const PreconditionedOp<Mat> op{A, factor, {}};
+        const PreconditionedOp<Mat> op{A, factor};
         for (Index j = 0; j < k; ++j) {
-            VectorXd r0 = B.col(j) - A * out.x.col(j);
+            VectorXd r0 = B.col(j);
+            VectorXd xj = out.x.col(j);
+            op.kern.gemv_n(op.view, xj.data(), 1.0, r0.data());  // A x - b
+            r0 = -r0;
             factor.refine(op, r0, opt, out, j);
         }
     }

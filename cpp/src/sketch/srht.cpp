@@ -16,6 +16,7 @@
 
 #include "fastls/common/error.hpp"
 #include "fastls/common/interrupt.hpp"
+#include "fastls/common/isa.hpp"
 #include "fastls/common/threading.hpp"
 #include "fastls/sketch/fwht.hpp"
 #include "fastls/sketch/random.hpp"
@@ -25,45 +26,15 @@ namespace fastls::sketch {
 
 using Eigen::Index;
 
+// The transform runs in the ISA-dispatched kernel (cpp/src/isa/kernels.cpp).
 void fwht_rows(double* data, Index len, Index width, Index stride) {
-    Index h = 1;
-    if (__builtin_ctzll(static_cast<unsigned long long>(len)) % 2) {  // odd stage count: one radix-2
-        for (Index i = 0; i < len; i += 2) {
-            double* x = data + i * stride;
-            double* y = x + stride;
-#pragma omp simd
-            for (Index t = 0; t < width; ++t) {
-                const double a = x[t], b = y[t];
-                x[t] = a + b;
-                y[t] = a - b;
-            }
-        }
-        h = 2;
-    }
-    // Radix-4: stages h and 2h in one pass over the rows.
-    for (; h < len; h *= 4)
-        for (Index base = 0; base < len; base += 4 * h)
-            for (Index i = base; i < base + h; ++i) {
-                double* x0 = data + i * stride;
-                double* x1 = x0 + h * stride;
-                double* x2 = x1 + h * stride;
-                double* x3 = x2 + h * stride;
-#pragma omp simd
-                for (Index t = 0; t < width; ++t) {
-                    const double a = x0[t] + x1[t], b = x0[t] - x1[t];
-                    const double c = x2[t] + x3[t], d = x2[t] - x3[t];
-                    x0[t] = a + c;
-                    x2[t] = a - c;
-                    x1[t] = b + d;
-                    x3[t] = b - d;
-                }
-            }
+    isa::kernels().fwht_rows(data, len, width, stride);
 }
 
 namespace detail {
 namespace {
 
-constexpr Index kPanel = 8;     // columns per panel
+constexpr Index kPanel = isa::kSrhtPanel;  // columns per panel (8)
 constexpr Index kChunk = 4096;  // rows per phase-1 chunk: 4096 x 8 doubles = 256 KiB
 constexpr Index kGroup = 8;     // rows per super-row in phase 2
 
@@ -71,27 +42,6 @@ struct Sample {
     Index row;  // index in [0, N)
     Index out;  // row of SA it goes to
 };
-
-// Copies rows [r0, r0 + len) of panel columns [c0, c0 + nc) of D A into W
-// (row-major, kPanel wide); rows >= n and columns >= nc are zero.
-template <class Mat>
-void load_chunk(const Mat& A, std::uint64_t seed, Index r0, Index len, Index c0, Index nc,
-                double* W) {
-    const Index n = A.rows();
-    const Index valid = std::max<Index>(0, std::min(len, n - r0));
-    std::fill(W + valid * kPanel, W + len * kPanel, 0.0);
-    U32x4 bits{};
-    for (Index i = 0; i < valid; ++i) {
-        const std::uint64_t row = static_cast<std::uint64_t>(r0 + i);
-        if (i == 0 || (row & 127) == 0)
-            bits = draw(seed, lo32(row >> 7), hi32(row >> 7), 0, kSigns);
-        const unsigned b = static_cast<unsigned>(row & 127);
-        const double sg = ((bits.v[b >> 5] >> (b & 31)) & 1u) ? -1.0 : 1.0;
-        double* w = W + i * kPanel;
-        for (Index t = 0; t < nc; ++t) w[t] = sg * A(r0 + i, c0 + t);
-        for (Index t = nc; t < kPanel; ++t) w[t] = 0.0;
-    }
-}
 
 }  // namespace
 
@@ -116,6 +66,8 @@ void srht_apply(const Spec& spec, const Mat& A, Eigen::MatrixXd& SA) {
     });
 
     const Index panels = (d + kPanel - 1) / kPanel;
+    const isa::Kernels& kern = isa::kernels();  // load and transform run ISA-dispatched
+    const isa::MatView Av = isa::view(A);
     std::atomic<bool> stop{false};
 #pragma omp parallel
     {
@@ -127,7 +79,7 @@ void srht_apply(const Spec& spec, const Mat& A, Eigen::MatrixXd& SA) {
             const Index c0 = p * kPanel, nc = std::min(kPanel, d - c0);
             for (Index q = 0; q < chunks; ++q) {  // phase 1
                 double* Wq = W + q * chunk * kPanel;
-                load_chunk(A, spec.seed, q * chunk, chunk, c0, nc, Wq);
+                kern.srht_load(Av, spec.seed, q * chunk, chunk, c0, nc, Wq);
                 fwht_rows(Wq, chunk, kPanel, kPanel);
             }
             std::size_t next = 0;  // phase 2 and gather

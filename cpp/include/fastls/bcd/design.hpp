@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "fastls/common/isa.hpp"
+
 namespace fastls::bcd {
 
 using Eigen::Index;
@@ -18,18 +20,25 @@ using CscMap = Eigen::Map<const Eigen::SparseMatrix<double, Eigen::ColMajor, std
 
 struct DenseCols {
     Eigen::Map<const MatrixXd> A;
+    // dot, axpy and matvec_t (the coordinate-descent hot loop) run in the ISA-dispatched kernels.
+    const isa::Kernels* kern = &isa::kernels();
 
     Index rows() const { return A.rows(); }
     Index cols() const { return A.cols(); }
-    double dot(Index j, const Eigen::Ref<const VectorXd>& v) const { return A.col(j).dot(v); }
-    void axpy(Index j, double a, Eigen::Ref<VectorXd> v) const { v.noalias() += a * A.col(j); }
+    double dot(Index j, const Eigen::Ref<const VectorXd>& v) const {
+        return kern->dot(A.col(j).data(), v.data(), A.rows());
+    }
+    void axpy(Index j, double a, Eigen::Ref<VectorXd> v) const { kern->axpy(a, A.col(j).data(), v.data(), A.rows()); }
     double sqnorm(Index j) const { return A.col(j).squaredNorm(); }
     // ||a_j - mu u||^2, summed entry by entry (no cancellation for nearly constant columns)
     double centered_sqnorm(Index j, double mu, const VectorXd& u, double) const {
         return (A.col(j) - mu * u).squaredNorm();
     }
     Index nnz(Index) const { return A.rows(); }
-    void matvec_t(const VectorXd& v, VectorXd& out) const { out.noalias() = A.transpose() * v; }
+    void matvec_t(const VectorXd& v, VectorXd& out) const {
+        out.resize(A.cols());
+        kern->gemv_t(isa::view(A), v.data(), out.data());
+    }
     void matmat_t(const MatrixXd& V, MatrixXd& out) const { out.noalias() = A.transpose() * V; }
     // out (m x |cols|) = A[:, cols]
     void gather(const Block& cols, MatrixXd& out) const {
@@ -38,11 +47,8 @@ struct DenseCols {
     }
     // G = A[:, cols]^T A[:, cols] (SYRK on the gathered columns)
     void gram(const Block& cols, MatrixXd& G) const {
-        MatrixXd As;
-        gather(cols, As);
-        G.setZero(As.cols(), As.cols());
-        G.selfadjointView<Eigen::Lower>().rankUpdate(As.transpose());
-        G.triangularView<Eigen::StrictlyUpper>() = G.transpose();
+        G.resize(Index(cols.size()), Index(cols.size()));
+        kern->gram(isa::view(A), cols.data(), Index(cols.size()), G.data());
     }
 };
 

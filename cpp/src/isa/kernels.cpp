@@ -1,0 +1,214 @@
+// Hot kernels, compiled once per ISA level (see fastls/common/isa.hpp and
+// CMakeLists.txt): FASTLS_ISA names the level, Eigen is renamed per copy, and
+// nothing here may define a symbol with external linkage except the table
+// FASTLS_ISA_TABLE. Hence: everything in an anonymous namespace, no std
+// containers or algorithms (their out-of-line instantiations would be shared
+// with the baseline code at link time), plain pointers across the boundary.
+#if !defined(FASTLS_ISA) || !defined(FASTLS_ISA_TABLE)
+#error "compile this file through CMake's fastls_isa_<level> targets"
+#endif
+
+#include <Eigen/Core>
+#include <cstdint>
+
+#include "fastls/common/isa.hpp"
+#include "fastls/sketch/random.hpp"
+
+namespace fastls::isa {
+namespace {
+
+using sketch::draw;
+using sketch::gaussian_entry;
+using sketch::gaussian_pair;
+using sketch::hi32;
+using sketch::kRademacher;
+using sketch::lo32;
+
+// Columns j0 .. j0+nb-1 (global data rows) of the unscaled S into Sblk (m x nb, column-major).
+void fill_block(int rademacher, std::uint64_t seed, std::uint64_t j0, Index nb, Index m,
+                double* Sblk) {
+    for (Index jj = 0; jj < nb; ++jj) {
+        const std::uint64_t j = j0 + static_cast<std::uint64_t>(jj);
+        double* col = Sblk + jj * m;
+        if (!rademacher) {
+            const Index pairs = m / 2;
+#pragma omp simd
+            for (Index p = 0; p < pairs; ++p)
+                gaussian_pair(seed, static_cast<std::uint64_t>(p), j, col[2 * p], col[2 * p + 1]);
+            if (m % 2) col[m - 1] = gaussian_entry(seed, static_cast<std::uint64_t>(m - 1), j);
+        } else {
+            for (Index i0 = 0; i0 < m; i0 += 128) {
+                const U32x4 r = draw(seed, static_cast<std::uint32_t>(i0 >> 7), lo32(j), hi32(j),
+                                     kRademacher);
+                const Index iend = i0 + 128 < m ? i0 + 128 : m;
+                for (Index i = i0; i < iend; ++i) {
+                    const unsigned bit = static_cast<unsigned>(i - i0);
+                    col[i] = ((r.v[bit >> 5] >> (bit & 31)) & 1u) ? -1.0 : 1.0;
+                }
+            }
+        }
+    }
+}
+
+using Eigen::Dynamic;
+using Eigen::Map;
+using Eigen::MatrixXd;
+using Eigen::OuterStride;
+using RowMat = Eigen::Matrix<double, Dynamic, Dynamic, Eigen::RowMajor>;
+
+template <class AMap>
+void dense_unit_impl(const DenseUnit& u, const AMap& A) {
+    Map<MatrixXd> PA(u.PA, u.m, u.d), PB(u.PB, u.m, u.k);
+    Map<const MatrixXd, 0, OuterStride<>> B(u.B, u.end, u.k,
+                                            OuterStride<>(u.b_outer > u.end ? u.b_outer : u.end));
+    Map<MatrixXd> S(u.Sblk, u.m, kDenseBlock);
+    PA.setZero();
+    PB.setZero();
+    for (Index j0 = u.j0; j0 < u.end; j0 += kDenseBlock) {
+        const Index nb = u.end - j0 < kDenseBlock ? u.end - j0 : kDenseBlock;
+        fill_block(u.rademacher, u.seed, u.row_offset + static_cast<std::uint64_t>(j0), nb, u.m,
+                   u.Sblk);
+        PA.noalias() += S.leftCols(nb) * A.middleRows(j0, nb);
+        if (u.k > 0) PB.noalias() += S.leftCols(nb) * B.middleRows(j0, nb);
+    }
+}
+
+void dense_unit(const DenseUnit& u) {
+    // Rows beyond `end` are never read; the maps only need to cover them.
+    if (u.a_row_major)
+        dense_unit_impl(u, Map<const RowMat, 0, OuterStride<>>(u.A, u.end, u.d, OuterStride<>(u.a_outer)));
+    else
+        dense_unit_impl(u, Map<const MatrixXd, 0, OuterStride<>>(u.A, u.end, u.d, OuterStride<>(u.a_outer)));
+}
+
+// kWidth > 0: the row width known at compile time (the SRHT's panel and
+// super-row widths), so the inner loops become straight vector code.
+template <Index kWidth>
+void fwht_rows_impl(double* data, Index len, Index width_rt, Index stride) {
+    const Index width = kWidth > 0 ? kWidth : width_rt;
+    Index h = 1;
+    if (__builtin_ctzll(static_cast<unsigned long long>(len)) % 2) {  // odd stage count: one radix-2
+        for (Index i = 0; i < len; i += 2) {
+            double* x = data + i * stride;
+            double* y = x + stride;
+#pragma omp simd
+            for (Index t = 0; t < width; ++t) {
+                const double a = x[t], b = y[t];
+                x[t] = a + b;
+                y[t] = a - b;
+            }
+        }
+        h = 2;
+    }
+    // Radix-4: stages h and 2h in one pass over the rows.
+    for (; h < len; h *= 4)
+        for (Index base = 0; base < len; base += 4 * h)
+            for (Index i = base; i < base + h; ++i) {
+                double* x0 = data + i * stride;
+                double* x1 = x0 + h * stride;
+                double* x2 = x1 + h * stride;
+                double* x3 = x2 + h * stride;
+#pragma omp simd
+                for (Index t = 0; t < width; ++t) {
+                    const double a = x0[t] + x1[t], b = x0[t] - x1[t];
+                    const double c = x2[t] + x3[t], d = x2[t] - x3[t];
+                    x0[t] = a + c;
+                    x2[t] = a - c;
+                    x1[t] = b + d;
+                    x3[t] = b - d;
+                }
+            }
+}
+
+void fwht_rows(double* data, Index len, Index width, Index stride) {
+    if (width == kSrhtPanel) fwht_rows_impl<kSrhtPanel>(data, len, width, stride);
+    else if (width == 8 * kSrhtPanel) fwht_rows_impl<8 * kSrhtPanel>(data, len, width, stride);
+    else fwht_rows_impl<0>(data, len, width, stride);
+}
+
+// Rows are taken in blocks of 128 (one Philox draw of signs each when r0 is a
+// multiple of 128); within a block a column-major A is read column by column,
+// contiguously, so the 8 column streams prefetch well.
+void srht_load(const MatView& A, std::uint64_t seed, Index r0, Index len, Index c0, Index nc,
+               double* W) {
+    constexpr Index P = kSrhtPanel, RB = 128;
+    const Index n = A.rows;
+    Index valid = n - r0 < len ? n - r0 : len;
+    if (valid < 0) valid = 0;
+    for (Index i = valid * P; i < len * P; ++i) W[i] = 0.0;
+    U32x4 bits{};
+    double sg[RB];
+    for (Index i0 = 0; i0 < valid; i0 += RB) {
+        const Index ib = valid - i0 < RB ? valid - i0 : RB;
+        for (Index i = 0; i < ib; ++i) {
+            const std::uint64_t row = static_cast<std::uint64_t>(r0 + i0 + i);
+            if (i == 0 || (row & 127) == 0)
+                bits = draw(seed, lo32(row >> 7), hi32(row >> 7), 0, sketch::kSigns);
+            const unsigned b = static_cast<unsigned>(row & 127);
+            const std::uint64_t neg = (bits.v[b >> 5] >> (b & 31)) & 1u;
+            sg[i] = sketch::bits_double(0x3ff0000000000000ull | (neg << 63));  // -1 or +1, no branch
+        }
+        double* Wb = W + i0 * P;
+        if (A.row_major) {
+            for (Index i = 0; i < ib; ++i) {
+                const double* a = A.data + (r0 + i0 + i) * A.outer + c0;
+                for (Index t = 0; t < nc; ++t) Wb[i * P + t] = sg[i] * a[t];
+            }
+        } else {
+            for (Index t = 0; t < nc; ++t) {
+                const double* a = A.data + (c0 + t) * A.outer + r0 + i0;
+                for (Index i = 0; i < ib; ++i) Wb[i * P + t] = sg[i] * a[i];
+            }
+        }
+        for (Index t = nc; t < P; ++t)
+            for (Index i = 0; i < ib; ++i) Wb[i * P + t] = 0.0;
+    }
+}
+
+using Eigen::VectorXd;
+using ColMap = Map<const MatrixXd, 0, OuterStride<>>;
+using RowMap = Map<const RowMat, 0, OuterStride<>>;
+
+void gemv_n(const MatView& A, const double* x, double alpha, double* y) {
+    Map<const VectorXd> xv(x, A.cols);
+    Map<VectorXd> yv(y, A.rows);
+    if (alpha == 0.0) yv.setZero();  // y may hold garbage (or NaN) when alpha = 0
+    else yv *= -alpha;
+    if (A.row_major) yv.noalias() += RowMap(A.data, A.rows, A.cols, OuterStride<>(A.outer)) * xv;
+    else yv.noalias() += ColMap(A.data, A.rows, A.cols, OuterStride<>(A.outer)) * xv;
+}
+
+void gemv_t(const MatView& A, const double* x, double* y) {
+    Map<const VectorXd> xv(x, A.rows);
+    Map<VectorXd> yv(y, A.cols);
+    if (A.row_major) yv.noalias() = RowMap(A.data, A.rows, A.cols, OuterStride<>(A.outer)).transpose() * xv;
+    else yv.noalias() = ColMap(A.data, A.rows, A.cols, OuterStride<>(A.outer)).transpose() * xv;
+}
+
+double dot(const double* a, const double* b, Index n) {
+    return Map<const VectorXd>(a, n).dot(Map<const VectorXd>(b, n));
+}
+
+void axpy(double a, const double* x, double* y, Index n) {
+    Map<VectorXd>(y, n).noalias() += a * Map<const VectorXd>(x, n);
+}
+
+void gram(const MatView& A, const Index* cols, Index s, double* G) {
+    MatrixXd As(A.rows, s);
+    for (Index k = 0; k < s; ++k)
+        As.col(k) = Map<const VectorXd>(A.data + cols[k] * A.outer, A.rows);
+    Map<MatrixXd> Gm(G, s, s);
+    Gm.setZero();
+    Gm.selfadjointView<Eigen::Lower>().rankUpdate(As.transpose());
+    Gm.triangularView<Eigen::StrictlyUpper>() = Gm.transpose();
+}
+
+}  // namespace
+
+#define FASTLS_STR2(x) #x
+#define FASTLS_STR(x) FASTLS_STR2(x)
+extern const Kernels FASTLS_ISA_TABLE;
+const Kernels FASTLS_ISA_TABLE = {FASTLS_STR(FASTLS_ISA), &dense_unit, &fwht_rows, &srht_load,
+                                    &gemv_n, &gemv_t, &dot, &axpy, &gram};
+
+}  // namespace fastls::isa
