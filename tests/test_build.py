@@ -35,8 +35,8 @@ out = {"dispatch": max(cfg["dispatch"].values(), key=cfg["isa_levels"].index)}
 n, m = 700, 33
 for kind in ("gaussian", "rademacher", "srht"):
     # S @ I reproduces S's entries exactly (products with 0 and 1, sums with 0).
-    S = fastls.sketch(np.eye(n), m, kind, random_state=3)
-    out[kind] = bool(np.array_equal(S, fastls.sketch_matrix(n, m, kind, random_state=3)))
+    S = fastls.sketch(np.eye(n), m, kind=kind, random_state=3)
+    out[kind] = bool(np.array_equal(S, fastls.sketch_matrix(n, m, kind=kind, random_state=3)))
     out[kind + "-hash"] = hashlib.sha256(np.ascontiguousarray(S).tobytes()).hexdigest()
 rng = np.random.default_rng(0)
 A = rng.standard_normal((3000, 20)); b = rng.standard_normal(3000)
