@@ -12,6 +12,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import sys
 
 import numpy as np
 import pytest
@@ -35,7 +36,9 @@ def collect(module) -> list[doctest.DocTest]:
             continue
         if home in MODULES and home != module.__name__:  # tested in its own public module
             continue
-        for t in finder.find(obj, f"{module.__name__}.{name}", module=False,
+        # module=its home: recurse only into what that module defines (not, e.g.,
+        # into int's own doctests through an IntEnum).
+        for t in finder.find(obj, f"{module.__name__}.{name}", module=sys.modules[home],
                              globs=dict(vars(module))):
             tests.setdefault(t.name, t)
     return [t for t in tests.values() if t.examples]
