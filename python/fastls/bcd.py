@@ -338,7 +338,7 @@ def lasso(A: ArrayLike, b: ArrayLike, alpha: float, *, fit_intercept: bool = Fal
     fit_intercept : bool
         Add the unpenalised intercept c (c = 0 otherwise), solved exactly by
         keeping the residual centred: neither A nor b is copied or centred.
-        Defaults to False, unlike :class:`GreedyLasso` (True, as
+        ``fit_intercept`` defaults to False, unlike :class:`GreedyLasso` (True, as
         scikit-learn's ``Lasso``): this is a SciPy-style function that solves
         the problem it is given, A x ≈ b, and adds an unknown only when asked.
     positive : bool
