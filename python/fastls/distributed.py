@@ -34,6 +34,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.linalg
 
 from fastls import _core
@@ -149,7 +150,8 @@ def _sketch_parts(A, b, kind, m, seed, nnz, split_every):
     return _tree_sum(parts, split_every)
 
 
-def sketch(A, sketch_rows: int, *, kind: str = "gaussian", random_state=None,
+def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "gaussian",
+           random_state: int | np.random.Generator | None = None,
            nnz_per_column: int | None = None, split_every: int = 8) -> np.ndarray:
     """S A for a row-chunked dask array A, computed where the chunks live.
 
@@ -168,9 +170,27 @@ def sketch(A, sketch_rows: int, *, kind: str = "gaussian", random_state=None,
     split_every : int
         Fan-in of the tree that sums the per-chunk m x d partial sketches.
 
+    nnz_per_column : int, optional
+        Nonzeros per column for "sjlt" (default 8).
+
     Returns
     -------
     (m,) or (m, d) numpy.ndarray
+
+    Examples
+    --------
+    Any active Dask scheduler works (here the default local threads):
+
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> import fastls
+    >>> from fastls import distributed
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.standard_normal((400, 5))
+    >>> SA = distributed.sketch(da.from_array(A, chunks=(100, 5)), 20, kind="gaussian",
+    ...                         random_state=0)
+    >>> SA.shape, np.allclose(SA, fastls.sketch(A, 20, kind="gaussian", random_state=0))
+    ((20, 5), True)
     """
     dask, _ = _dask()
     kind = check_option(kind, "kind", KINDS)
@@ -212,9 +232,9 @@ class DistributedLstsqResult(Result):
     normal_residual: float
 
 
-def lstsq(A, b, *, method: str = "precondition", sketch: str = "sjlt",
+def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "precondition", sketch: str = "sjlt",
           sketch_rows: int | None = None, tol: float = 1e-14, maxiter: int | None = None,
-          refine: int = 1, random_state=None, split_every: int = 8,
+          refine: int = 1, random_state: int | np.random.Generator | None = None, split_every: int = 8,
           persist: bool = True) -> DistributedLstsqResult:
     """argmin_x ||b - A x||_2 for a tall row-chunked dask array A, by sketch-and-precondition.
 
@@ -252,8 +272,35 @@ def lstsq(A, b, *, method: str = "precondition", sketch: str = "sjlt",
     exceeds :func:`fastls.linalg.optimality_limit` is replaced by Dask's TSQR
     solve (the message says so).
 
-    Raises fastls.LinAlgError when A is numerically rank deficient (confirmed
-    on A: a null vector v of S A has ||A v|| <= eps max(n, d) ||A||).
+    random_state : None, int or numpy.random.Generator
+        Seeds the sketch.
+    split_every : int
+        Fan-in of the reduction trees.
+
+    Returns
+    -------
+    DistributedLstsqResult
+
+    Raises
+    ------
+    fastls.LinAlgError
+        When A is numerically rank deficient (confirmed on A: a null vector
+        v of S A has ||A v|| <= eps max(n, d) ||A||).
+    ValueError
+        When A is wide or b does not match A's rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from fastls import distributed
+    >>> rng = np.random.default_rng(0)
+    >>> A, b = rng.standard_normal((400, 5)), rng.standard_normal(400)
+    >>> res = distributed.lstsq(da.from_array(A, chunks=(100, 5)), b, random_state=0)
+    >>> res.status, res.sketch, res.sketch_rows
+    (<LstsqStatus.CONVERGED: 2>, 'sjlt', 100)
+    >>> np.allclose(res.x, np.linalg.lstsq(A, b, rcond=None)[0])
+    True
     """
     dask, da = _dask()
     check_option(method, "method", ("precondition",))

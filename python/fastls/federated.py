@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from fastls import _core
 from fastls._errors import ConvergenceWarning, LinAlgError
@@ -84,9 +87,23 @@ class Problem:
     on first use, so do not change the arrays afterwards.
     Attribute ``w_true`` (None unless set, e.g. by :func:`reference_problem`)
     holds the data-generating model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import federated
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.standard_normal((20, 3)) for _ in range(4)]
+    >>> y = [Xk @ np.array([1.0, -2.0, 0.5]) + 0.01 * rng.standard_normal(20) for Xk in X]
+    >>> problem = federated.Problem(X, y)
+    >>> problem
+    Problem(n_clients=4, n_features=3, samples per client 20..20)
+    >>> np.round(problem.centralized(), 2)
+    array([ 1. , -2. ,  0.5])
     """
 
-    def __init__(self, X, y, weights=None):
+    def __init__(self, X: Sequence[ArrayLike], y: Sequence[ArrayLike],
+                 weights: Sequence[ArrayLike | None] | None = None):
         X, y = _client_list(X, "X"), _client_list(y, "y")
         if len(y) != len(X):
             raise ValueError(f"y must have one entry per client: X has {len(X)}, y has {len(y)}")
@@ -186,8 +203,9 @@ def _client_list(value, name):
     return items
 
 
-def reference_problem(random_state=None, *, n_clients: int = 100, n_features: int = 128,
-                      samples=None, weight: float = 1e4, noise_std: float = 0.01) -> Problem:
+def reference_problem(random_state: int | np.random.Generator | None = None, *,
+                      n_clients: int = 100, n_features: int = 128,
+                      samples: Sequence[int] | None = None, weight: float = 1e4, noise_std: float = 0.01) -> Problem:
     """The paper's reference set-up (note, section 4.1); parameters overridable.
 
     True model w° ~ N(0, I_L), mean removed, scaled to ||w°||²/L = 1. Client k
@@ -196,6 +214,29 @@ def reference_problem(random_state=None, *, n_clients: int = 100, n_features: in
     mean removed and scaled to unit sample power); W_k = weight * I.
     ``samples`` defaults to the appendix list for 100 clients and to uniform
     integers in [51, 90] otherwise. The returned Problem has ``w_true = w°``.
+
+    Parameters
+    ----------
+    random_state : None, int or numpy.random.Generator
+    n_clients, n_features : int
+        K and L.
+    samples : sequence of K ints, optional
+        Samples per client.
+    weight : float > 0
+        The sample weight of every sample.
+    noise_std : float >= 0
+        Standard deviation of the observation noise.
+
+    Returns
+    -------
+    Problem
+
+    Examples
+    --------
+    >>> from fastls import federated
+    >>> problem = federated.reference_problem(0, n_clients=5, n_features=4)
+    >>> problem.n_clients, problem.n_features, problem.w_true.shape
+    (5, 4, (4,))
     """
     rng = check_random_state(random_state)
     K = check_int(n_clients, "n_clients", low=1)
@@ -236,9 +277,32 @@ class LocalClient:
     aggregates as :func:`solve` does (see its Notes) reproduces its iterates.
     Under "rerce-clu" the idle rounds between two updates are applied lazily
     and exactly inside ``update``/``local_model``.
+
+    Parameters
+    ----------
+    X : (n, L) array_like
+    y : (n,) array_like
+    weights : (n,) array_like, optional
+        Non-negative sample weights (default ones).
+    algorithm : "admm", "rerce", "rerce-clu" (default) or "fedprox"
+    rho : float > 0
+        ADMM penalty, as in :func:`solve`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import federated
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((20, 3)), rng.standard_normal(20)
+    >>> client = federated.LocalClient(X, y, algorithm="admm")
+    >>> upload = client.start()
+    >>> upload.shape, np.allclose(upload, client.initial_estimate)
+    ((3,), True)
+    >>> client.update(np.zeros(3), 1).shape
+    (3,)
     """
 
-    def __init__(self, X, y, weights=None, *, algorithm: str = "rerce-clu", rho: float = 1.0):
+    def __init__(self, X: ArrayLike, y: ArrayLike, weights: ArrayLike | None = None, *, algorithm: str = "rerce-clu", rho: float = 1.0):
         problem = Problem([X], [y], None if weights is None else [weights])
         self.algorithm = check_option(algorithm, "algorithm", tuple(ALGORITHMS))
         self.rho = check_real(rho, "rho", low=0.0, low_open=True)
@@ -255,7 +319,7 @@ class LocalClient:
         """Round 0: reset to w̆; returns the upload (w̆, or 2 w̆ under "rerce-clu")."""
         return self._native.start()
 
-    def update(self, message, round: int) -> np.ndarray:
+    def update(self, message: ArrayLike, round: int) -> np.ndarray:
         """Local update with the received (noisy) message at ``round`` >= 1; returns the upload."""
         message = as_array(message, "message", ndim=1)
         if message.shape[0] != self.n_features:
@@ -378,8 +442,10 @@ def _check_reference(w, problem, name):
 
 def solve(problem: Problem, *, algorithm: str = "rerce-clu", rho: float = 1.0,
           clients_per_round: int | None = None, uplink_noise: float = 0.0,
-          downlink_noise: float = 0.0, n_rounds: int = 500, w_true=None, random_state=None,
-          callback=None, cluster=None) -> FederatedResult:
+          downlink_noise: float = 0.0, n_rounds: int = 500, w_true: ArrayLike | None = None,
+          random_state: int | np.random.Generator | None = None,
+          callback: Callable[[int, np.ndarray, np.ndarray], bool | None] | None = None,
+          cluster: Any = None) -> FederatedResult:
     """Run one federated WLS simulation.
 
     Parameters
@@ -424,6 +490,29 @@ def solve(problem: Problem, *, algorithm: str = "rerce-clu", rho: float = 1.0,
     point. "rerce" with one client per round diverges (note, section 2.3):
     a ConvergenceWarning says so up front, and a run that blows up stops
     with status DIVERGED. Use "rerce-clu" there.
+
+    Returns
+    -------
+    FederatedResult
+
+    Raises
+    ------
+    TypeError
+        When ``problem`` is not a :class:`Problem`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import federated
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.standard_normal((20, 3)) for _ in range(4)]
+    >>> y = [Xk @ np.array([1.0, -2.0, 0.5]) + 0.01 * rng.standard_normal(20) for Xk in X]
+    >>> problem = federated.Problem(X, y)
+    >>> res = federated.solve(problem, n_rounds=50, w_true=problem.centralized())
+    >>> res.status, res.nit, res.local_models.shape
+    (<FederatedStatus.COMPLETED: 0>, 50, (4, 3))
+    >>> bool(res.history[-1] < -50)  # NMSD to the centralized solution, in dB
+    True
     """
     algorithm, rho, M, up, down, n_rounds = _check_common(
         problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_rounds)
@@ -462,10 +551,11 @@ def _weighted_sq(r, weights):
     return float(r @ r) if weights is None else float((r * r) @ weights)
 
 
-def monte_carlo(problem, n_runs: int, *, algorithm: str = "rerce-clu", rho: float = 1.0,
+def monte_carlo(problem: Problem | Callable[[np.random.Generator], Problem], n_runs: int, *,
+                algorithm: str = "rerce-clu", rho: float = 1.0,
                 clients_per_round: int | None = None, uplink_noise: float = 0.0,
-                downlink_noise: float = 0.0, n_rounds: int = 500, w_true=None,
-                random_state=None) -> MonteCarloResult:
+                downlink_noise: float = 0.0, n_rounds: int = 500, w_true: ArrayLike | None = None,
+                random_state: int | np.random.Generator | None = None) -> MonteCarloResult:
     """Average NMSD curves over ``n_runs`` independent runs.
 
     problem : Problem, or callable(rng) -> Problem
@@ -486,6 +576,19 @@ def monte_carlo(problem, n_runs: int, *, algorithm: str = "rerce-clu", rho: floa
     MonteCarloResult
         ``x`` is the run-averaged local NMSD curve (linear; ``nmsd_db`` in dB); ``status`` DIVERGED
         (with a ConvergenceWarning) when some run diverged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import federated
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.standard_normal((20, 3)) for _ in range(4)]
+    >>> y = [Xk @ np.array([1.0, -2.0, 0.5]) + 0.01 * rng.standard_normal(20) for Xk in X]
+    >>> problem = federated.Problem(X, y)
+    >>> mc = federated.monte_carlo(problem, 3, n_rounds=50, clients_per_round=2,
+    ...                            uplink_noise=1e-4, random_state=0)
+    >>> mc.status, mc.runs.shape, mc.nmsd_db.shape
+    (<FederatedStatus.COMPLETED: 0>, (3, 50), (50,))
     """
     n_runs = check_int(n_runs, "n_runs", low=1, high=2**30)
     check_memory(16.0 * n_runs * check_int(n_rounds, "n_rounds", low=1), "n_runs * n_rounds")
@@ -542,7 +645,8 @@ def _as_problem(p):
 
 def predicted_nmsd(problem: Problem, *, algorithm: str = "rerce-clu", rho: float = 1.0,
                    clients_per_round: int | None = None, uplink_noise: float = 0.0,
-                   downlink_noise: float = 0.0, n_rounds: int = 500, w_true=None) -> np.ndarray:
+                   downlink_noise: float = 0.0, n_rounds: int = 500,
+                   w_true: ArrayLike | None = None) -> np.ndarray:
     """Exact mean-square NMSD curve (dB) of the local models (note, section 3.3).
 
     Propagates the mean and second moment of the full algorithm state through
@@ -551,6 +655,29 @@ def predicted_nmsd(problem: Problem, *, algorithm: str = "rerce-clu", rho: float
     problems: the state has about 3 K L entries and each round costs
     O(K (3 K L)^3), so it refuses states above 1500 entries.
     ``w_true`` defaults to ``problem.centralized()``.
+
+    Parameters
+    ----------
+    problem : Problem
+    Other parameters as in :func:`solve`.
+
+    Returns
+    -------
+    (n_rounds,) ndarray
+        The predicted NMSD in dB, round 0 first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import federated
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.standard_normal((20, 3)) for _ in range(4)]
+    >>> y = [Xk @ np.array([1.0, -2.0, 0.5]) + 0.01 * rng.standard_normal(20) for Xk in X]
+    >>> problem = federated.Problem(X, y)
+    >>> curve = federated.predicted_nmsd(problem, n_rounds=50, clients_per_round=2,
+    ...                                  uplink_noise=1e-4)
+    >>> curve.shape, bool(curve[-1] < curve[0])
+    ((50,), True)
     """
     from fastls._federated_theory import predicted_nmsd_linear
 

@@ -39,13 +39,18 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from fastls import _core
 from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
 from fastls._validation import as_array, check_int, check_option, check_real
+
+if TYPE_CHECKING:  # annotations only: scipy.sparse.linalg is imported on use
+    from scipy.sparse.linalg import LinearOperator
 
 __all__ = [
     "solve",
@@ -144,14 +149,14 @@ class SelfCalResult(Result):
 
 
 def solve(
-    A,
-    y,
+    A: ArrayLike | Sequence[LinearOperator],
+    y: ArrayLike,
     *,
     model: str,
     method: str = "lstsq",
-    w=None,
-    subspace=None,
-    c=None,
+    w: str | ArrayLike | None = None,
+    subspace: ArrayLike | None = None,
+    c: complex | None = None,
     gap: bool = True,
     tol: float | None = None,
     maxiter: int | None = None,
@@ -205,6 +210,25 @@ def solve(
     fastls.LinAlgError
         method="lstsq" and the normalized system [A_0; w^*] is singular
         (not identifiable, or w orthogonal to the solution).
+
+    Examples
+    --------
+    Noiseless "shared-signal" data (m = 8 sensors, n = 3, p = 4 snapshots)
+    determine d and x up to one complex scalar:
+
+    >>> import numpy as np
+    >>> from fastls import selfcal
+    >>> rng = np.random.default_rng(0)
+    >>> p, m, n = 4, 8, 3
+    >>> A = rng.standard_normal((p, m, n)) + 1j * rng.standard_normal((p, m, n))
+    >>> d = rng.uniform(0.5, 1.5, m) * np.exp(1j * rng.uniform(0, 2 * np.pi, m))
+    >>> x = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+    >>> y = d * np.einsum("lmn,n->lm", A, x)
+    >>> res = selfcal.solve(A, y, model="shared-signal")
+    >>> res.status, res.d.shape, res.x.shape
+    (<SelfCalStatus.SOLVED: 0>, (8,), (3,))
+    >>> selfcal.align(res.x, x)[1] < 1e-10, selfcal.align(res.d, d)[1] < 1e-10
+    (True, True)
     """
     model = check_option(model, "model", MODELS)
     method = check_option(method, "method", METHODS)
@@ -281,12 +305,31 @@ def solve(
         model=model, method=method, w=wz, c=c, dead_sensors=tuple(int(i) for i in dead)))
 
 
-def align(estimate, truth):
+def align(estimate: ArrayLike, truth: ArrayLike) -> tuple[np.ndarray, float]:
     """Remove the complex scalar ambiguity: the best a * estimate in the least-squares sense.
 
-    Returns ``(a * estimate, ||a * estimate - truth|| / ||truth||)`` with
-    a = <estimate, truth> / <estimate, estimate>. Works on arrays of any shape
-    (d and x are aligned separately; the scalar for d is 1/a of that for x).
+    Works on arrays of any shape (d and x are aligned separately; the scalar
+    for d is 1/a of that for x).
+
+    Parameters
+    ----------
+    estimate, truth : array_like of the same shape
+
+    Returns
+    -------
+    aligned : ndarray
+        a * estimate, with a = <estimate, truth> / <estimate, estimate>.
+    error : float
+        ||a * estimate - truth|| / ||truth||.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import selfcal
+    >>> truth = np.array([1.0, 2.0j, -1.0])
+    >>> aligned, err = selfcal.align((2 - 1j) * truth, truth)
+    >>> np.allclose(aligned, truth), round(err, 12)
+    (True, 0.0)
     """
     est = as_array(estimate, "estimate", dtype=np.complex128)
     tru = as_array(truth, "truth", dtype=np.complex128)
@@ -307,6 +350,26 @@ def identifiable(model: str, *, m: int, n: int, p: int, k: int | None = None) ->
     note's section 1.7, re-verified by the tests): "shared-signal": mp >= m + n - 1;
     "multi-signal"/"shared-matrix": p (m - n) >= m - 1. With a subspace of
     dimension k, m is replaced by k among the unknowns (necessary condition).
+
+    Parameters
+    ----------
+    model : "shared-signal" | "multi-signal" | "shared-matrix"
+    m, n, p : int
+        Sensors, signal length and snapshots.
+    k : int, optional
+        Dimension of the gain subspace (``subspace`` of :func:`solve`).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from fastls import selfcal
+    >>> selfcal.identifiable("shared-signal", m=8, n=3, p=4)
+    True
+    >>> selfcal.identifiable("multi-signal", m=8, n=3, p=1)
+    False
     """
     model = check_option(model, "model", MODELS)
     m, n, p = (check_int(v, name, low=1) for v, name in ((m, "m"), (n, "n"), (p, "p")))
@@ -466,25 +529,75 @@ def _package(z, m, n, p, code, B, keep, m_full, fields):
 # ----------------------------------------------------------------------------- applications
 
 
-def mask_operators(masks):
+def mask_operators(masks: ArrayLike) -> list[LinearOperator]:
     """FFT-times-mask operators A_l = F diag(mask_l) (F: unnormalized DFT), never a dense DFT.
 
-    masks : (p, m) array_like (e.g. random +-1 or unimodular). Returns p
-    ``LinearOperator`` of shape (m, m) with O(m log m) matvec and rmatvec.
+    Parameters
+    ----------
+    masks : (p, m) array_like
+        E.g. random +-1 or unimodular.
+
+    Returns
+    -------
+    list of p scipy.sparse.linalg.LinearOperator
+        Of shape (m, m), with O(m log m) matvec and rmatvec.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import selfcal
+    >>> rng = np.random.default_rng(0)
+    >>> masks = rng.choice([-1.0, 1.0], size=(4, 16))
+    >>> ops = selfcal.mask_operators(masks)
+    >>> len(ops), ops[0].shape
+    (4, (16, 16))
+    >>> v = rng.standard_normal(16)
+    >>> np.allclose(ops[0] @ v, np.fft.fft(masks[0] * v))
+    True
     """
     from fastls._selfcal_operators import fft_mask_operator
     masks = as_array(masks, "masks", ndim=2, dtype=np.complex128, order="C")
     return [fft_mask_operator(mk) for mk in masks]
 
 
-def blind_deconvolution(masks, y, *, method: str = "spectral", **kwargs):
+def blind_deconvolution(masks: ArrayLike, y: ArrayLike, *, method: str = "spectral",
+                        **kwargs) -> tuple[np.ndarray, np.ndarray, SelfCalResult]:
     """Blind deconvolution with random masks: y_l = f (*) (mask_l * x), circular.
 
     In the Fourier domain fft(y_l) = diag(fft(f)) F diag(mask_l) x, i.e. model
     "shared-signal" with d = fft(f) and FFT-based operators. Needs p >= 2 masks
-    (p >= 4 is well conditioned). masks (p, m) define the operators, y (p, m)
-    are the data; other keyword arguments go to :func:`solve`. Returns
-    ``(f, x, result)``; f and x are determined up to f / a, a x.
+    (p >= 4 is well conditioned).
+
+    Parameters
+    ----------
+    masks : (p, m) array_like
+        Define the operators (see :func:`mask_operators`).
+    y : (p, m) array_like
+        The data.
+    method : "spectral" | "lstsq"
+    **kwargs
+        Other keyword arguments go to :func:`solve`.
+
+    Returns
+    -------
+    f : (m,) ndarray
+    x : (m,) ndarray
+    result : SelfCalResult
+        f and x are determined up to f / a, a x.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import selfcal
+    >>> rng = np.random.default_rng(0)
+    >>> masks = rng.choice([-1.0, 1.0], size=(4, 16))
+    >>> f = np.zeros(16)
+    >>> f[:3] = [1.0, 0.5, 0.25]
+    >>> x = rng.standard_normal(16)
+    >>> y = np.fft.ifft(np.fft.fft(f) * np.fft.fft(masks * x, axis=1), axis=1)
+    >>> f_est, x_est, res = selfcal.blind_deconvolution(masks, y)
+    >>> res.status, selfcal.align(f_est, f)[1] < 1e-6, selfcal.align(x_est, x)[1] < 1e-6
+    (<SelfCalStatus.SOLVED: 0>, True, True)
     """
     y = as_array(y, "y", ndim=2, dtype=np.complex128, order="C")
     masks = as_array(masks, "masks", ndim=2, dtype=np.complex128, order="C")
@@ -495,10 +608,29 @@ def blind_deconvolution(masks, y, *, method: str = "spectral", **kwargs):
     return np.fft.ifft(res.d), res.x, res
 
 
-def ula_steering(m: int, angles_deg, spacing: float = 0.5):
+def ula_steering(m: int, angles_deg: ArrayLike, spacing: float = 0.5) -> np.ndarray:
     """Steering matrix of a uniform linear array: A[k, j] = exp(2 pi i spacing k sin(theta_j)).
 
-    m sensors, spacing in wavelengths (0.5: half-wavelength), angles in degrees.
+    Parameters
+    ----------
+    m : int
+        Sensors.
+    angles_deg : (n,) array_like
+        Source angles in degrees.
+    spacing : float
+        Sensor spacing in wavelengths (0.5: half-wavelength).
+
+    Returns
+    -------
+    (m, n) complex ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import selfcal
+    >>> A = selfcal.ula_steering(8, [-20.0, 10.0])
+    >>> A.shape, np.allclose(np.abs(A), 1.0)
+    ((8, 2), True)
     """
     m = check_int(m, "m", low=1)
     spacing = check_real(spacing, "spacing", low=0.0, low_open=True)
@@ -506,16 +638,42 @@ def ula_steering(m: int, angles_deg, spacing: float = 0.5):
     return np.exp(2j * np.pi * spacing * np.outer(np.arange(m), np.sin(theta)))
 
 
-def calibrate_array(angles_deg, snapshots, *, spacing: float = 0.5, method: str = "lstsq",
-                    **kwargs):
+def calibrate_array(angles_deg: ArrayLike, snapshots: ArrayLike, *, spacing: float = 0.5,
+                    method: str = "lstsq", **kwargs) -> SelfCalResult:
     """Gains and phases of a uniform linear array from sources at known angles.
 
-    angles_deg (the known source angles, which define the operator) first, then
-    snapshots : (p, m) array of p array snapshots y_l = diag(d) A x_l + noise,
-    with A = ``ula_steering(m, angles_deg, spacing)`` and unknown waveforms x_l
-    (model "shared-matrix"; needs p (m - n) >= m - 1, i.e. p >= 2 for m > 2n).
-    Returns the :class:`SelfCalResult`: ``d`` are the gains (up to one complex
-    scalar), ``x`` the (p, n) source waveforms.
+    Parameters
+    ----------
+    angles_deg : (n,) array_like
+        The known source angles (degrees), which define the operator; first.
+    snapshots : (p, m) array_like
+        p array snapshots y_l = diag(d) A x_l + noise, with
+        A = ``ula_steering(m, angles_deg, spacing)`` and unknown waveforms x_l
+        (model "shared-matrix"; needs p (m - n) >= m - 1, i.e. p >= 2 for m > 2n).
+    spacing : float
+        Sensor spacing in wavelengths.
+    method : "lstsq" | "spectral"
+    **kwargs
+        Other keyword arguments go to :func:`solve`.
+
+    Returns
+    -------
+    SelfCalResult
+        ``d`` are the gains (up to one complex scalar), ``x`` the (p, n)
+        source waveforms.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastls import selfcal
+    >>> rng = np.random.default_rng(0)
+    >>> angles = [-20.0, 10.0]
+    >>> gains = rng.uniform(0.8, 1.2, 8) * np.exp(1j * rng.uniform(-0.5, 0.5, 8))
+    >>> waves = rng.standard_normal((5, 2)) + 1j * rng.standard_normal((5, 2))
+    >>> snapshots = gains * (waves @ selfcal.ula_steering(8, angles).T)
+    >>> res = selfcal.calibrate_array(angles, snapshots)
+    >>> res.status, res.x.shape, selfcal.align(res.d, gains)[1] < 1e-8
+    (<SelfCalStatus.SOLVED: 0>, (5, 2), True)
     """
     snapshots = as_array(snapshots, "snapshots", ndim=2, dtype=np.complex128, order="C")
     A = ula_steering(snapshots.shape[1], angles_deg, spacing)

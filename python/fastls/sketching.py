@@ -19,6 +19,7 @@ Kinds (see ``shared/papers/linf_sketch.md``):
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from fastls import _core
 from fastls._validation import as_array, check_int, check_option, native_seed
@@ -44,8 +45,9 @@ def check_sketch_rows(sketch_rows, n: int) -> int:
     return check_int(sketch_rows, "sketch_rows", low=1, high=n)
 
 
-def sketch(A, sketch_rows: int, *, kind: str = "srht", random_state=None,
-           nnz_per_column: int | None = None, device: str | None = None):
+def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "srht",
+           random_state: int | np.random.Generator | None = None,
+           nnz_per_column: int | None = None, device: str | None = None) -> np.ndarray:
     """Return S A for a random m x n sketch S (m = sketch_rows), E[S^T S] = I.
 
     Parameters
@@ -70,6 +72,21 @@ def sketch(A, sketch_rows: int, *, kind: str = "srht", random_state=None,
     Returns
     -------
     (m,) or (m, d) ndarray (CuPy array for CuPy input)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastls
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.standard_normal((200, 5))
+    >>> SA = fastls.sketch(A, 20, kind="gaussian", random_state=0)
+    >>> SA.shape
+    (20, 5)
+
+    The same int seed gives the same S in every call:
+
+    >>> np.array_equal(SA, fastls.sketch(A, 20, kind="gaussian", random_state=0))
+    True
     """
     from fastls._device import is_cuda_array, resolve_device
 
@@ -116,13 +133,49 @@ def _sketch_cupy(A, sketch_rows, kind, random_state, device):
     return SA[:, 0] if A.ndim == 1 else SA
 
 
-def sketch_matrix(n: int, sketch_rows: int, *, kind: str = "srht", random_state=None,
+def sketch_matrix(n: int, sketch_rows: int, *, kind: str = "srht",
+                  random_state: int | np.random.Generator | None = None,
                   nnz_per_column: int | None = None, device: str = "cpu") -> np.ndarray:
     """The explicit m x n matrix S that ``sketch`` applies (O(m n) memory: for tests and teaching).
 
     ``sketch(A, m, kind=kind, random_state=seed)`` equals
     ``sketch_matrix(n, m, kind=kind, random_state=seed) @ A``
-    up to rounding. ``device="cuda"`` generates S on the GPU: bitwise the same.
+    up to rounding.
+
+    Parameters
+    ----------
+    n : int
+        Rows of the matrices S applies to (columns of S).
+    sketch_rows : int
+        m, with 1 <= m <= n.
+    kind : {"srht", "gaussian", "rademacher", "countsketch", "sjlt"}
+    random_state : None, int or numpy.random.Generator
+        As in :func:`sketch`.
+    nnz_per_column : int, optional
+        Nonzeros per column for "sjlt" (default 8).
+    device : {"cpu", "cuda"}
+        "cuda" generates S on the GPU: bitwise the same.
+
+    Returns
+    -------
+    (m, n) ndarray
+
+    Raises
+    ------
+    ValueError
+        When m n exceeds 2^28 entries (use :func:`sketch` instead).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastls
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.standard_normal((200, 5))
+    >>> S = fastls.sketch_matrix(200, 20, kind="gaussian", random_state=0)
+    >>> S.shape
+    (20, 200)
+    >>> np.allclose(S @ A, fastls.sketch(A, 20, kind="gaussian", random_state=0))
+    True
     """
     from fastls._device import cuda_module
 
