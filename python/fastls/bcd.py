@@ -42,7 +42,7 @@ from fastls._validation import as_array, check_int, check_option, check_real, na
 
 __all__ = [
     "LeastSquares", "Logistic", "Softmax", "LabelPropagation", "Lasso", "L1Logistic",
-    "minimize", "BCDResult", "BCDStatus", "lasso", "LassoResult", "GreedyLasso",
+    "minimize", "BCDResult", "BCDStatus", "lasso", "LassoResult", "LassoStatus", "GreedyLasso",
     "RULES", "PARTITIONS", "UPDATES",
 ]
 
