@@ -31,7 +31,8 @@ import pytest
 import fastls
 
 MODULES = ["fastls", "fastls.linalg", "fastls.sketching", "fastls.bcd", "fastls.sbl",
-           "fastls.selfcal", "fastls.federated", "fastls.distributed", "fastls.estimators"]
+           "fastls.selfcal", "fastls.federated", "fastls.distributed", "fastls.estimators",
+           "fastls.datasets"]
 
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 

@@ -18,7 +18,10 @@ import fastls
 from conftest import assert_ctrl_c_stops
 from fastls import _core
 from fastls import bcd
-from fastls._bcd_data import DATASET_D_FSTAR, dataset_a, dataset_d, lattice
+from fastls.datasets import BCD_DATASET_D_FSTAR as DATASET_D_FSTAR
+from fastls.datasets import bcd_dataset_a as dataset_a
+from fastls.datasets import bcd_dataset_d as dataset_d
+from fastls.datasets import lattice
 from fastls._bcd_problems import _native
 
 SMOOTH_RULES = ("cyclic", "random", "lipschitz", "gs", "gsl", "gsd", "gsq")
@@ -190,7 +193,7 @@ def test_softmax_matches_scipy_and_bound_progress():
 
 def test_greedy_beats_random_on_dataset_a():
     """Note oracle 10, scaled down: GSD/GS-VB far below random; Sort beats Order for FB-GSL."""
-    A, y = dataset_a(200, 2000, seed=0)
+    A, y = dataset_a(200, 2000, random_state=0)
     prob = bcd.LeastSquares(A, y)
     f = {}
     for name, kw in {
@@ -287,7 +290,7 @@ def test_graph_partitions_structure():
 
 def test_label_propagation_matches_dense_solve():
     rng = np.random.default_rng(9)
-    W = lattice(8, 9, 1.0)
+    W = lattice(8, 9, weight=1.0)
     labeled = rng.choice(72, 10, replace=False)
     prob = bcd.LabelPropagation(W, rng.standard_normal(10), labeled, grid_shape=(8, 9))
     ref = np.linalg.solve(prob.M.toarray(), prob.c)
@@ -323,7 +326,7 @@ def test_dataset_d_fstar_and_ranking():
 
 def test_active_set_identification_and_finite_termination():
     """Note 5/oracle 12 (scaled down): with tau >= |supp|, PN-VB + q-rule terminates in a few steps."""
-    A, y = dataset_a(100, 400, seed=1)
+    A, y = dataset_a(100, 400, random_state=1)
     m = A.shape[0]
     g0 = np.abs(A.T @ y).max() / m
     prob = bcd.Lasso(A, y, 0.2 * g0)
@@ -422,7 +425,7 @@ def test_native_loop_releases_the_gil():
 def test_ctrl_c_stops_minimize():
     setup = """
         from fastls import bcd
-        from fastls._bcd_data import dataset_d
+        from fastls.datasets import bcd_dataset_d as dataset_d
         prob = dataset_d()
         """
     assert_ctrl_c_stops(setup, 'bcd.minimize(prob, rule="gs", update="message-passing", '
@@ -437,7 +440,7 @@ def test_paper_dataset_a_full_size():
     ~3 of the note's table (random-VB 1.8e6, GS-VB 3.2e4, GSD-VB 8.0e3,
     FB-Sort-GSL 4.2e3; matrix updates GSD-VB 4.5e-2) and the ordering exactly.
     """
-    A, y = dataset_a(1000, 10_000, seed=0)
+    A, y = dataset_a(1000, 10_000, random_state=0)
     prob = bcd.LeastSquares(A, y)
     run = lambda **kw: bcd.minimize(prob, block_size=5, maxiter=500, tol=0.0, random_state=0, **kw).fun
     f_random = run(rule="random", update="gradient")

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 MODULES = ["fastls", "fastls.linalg", "fastls.sketching", "fastls.bcd", "fastls.sbl",
-           "fastls.selfcal", "fastls.federated", "fastls.distributed", "fastls.estimators"]
+           "fastls.selfcal", "fastls.federated", "fastls.distributed", "fastls.estimators",
+           "fastls.datasets"]
 OPTIONFLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 # Modules whose examples need an optional extra.
 NEEDS = {"fastls.distributed": "dask.array", "fastls.estimators": "sklearn",

@@ -216,10 +216,10 @@ def t_fed_solve(draw, monte_carlo=False):
     kw0 = dict(rho=rho, clients_per_round=M, uplink_noise=up, downlink_noise=down)
     w_star = _wls(X, y, w)[0]
     n_iter = 6
-    # Reference: fastls.bench._federated_ref, a NumPy/SciPy transcription of every
+    # Reference: fastls._federated_ref, a NumPy/SciPy transcription of every
     # algorithm fed with the simulator's own random draws: same iterates up to
     # rounding (Cholesky vs the native eigendecomposition, 6 rounds).
-    from fastls.bench import _federated_ref as ref_impl
+    from fastls import _federated_ref as ref_impl
 
     def close(got, want):
         scale = np.abs(want).max(initial=0.0) + np.abs(w_star).max(initial=0.0)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from fastls import sbl
-from fastls.bench.sbl import PAPER_SNRS, gen_problem, nmse, oracle_ls, srr
+from fastls._reference import PAPER_SNRS, nmse, oracle_ls, srr
+from fastls.datasets import kron_sparse_problem
 
 
 @pytest.mark.slow
@@ -21,7 +22,7 @@ def test_sweep_a_tracks_the_oracle():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _ in range(30):
-            H, x, _, _ = gen_problem(shapes, 20, rng=rng)
+            H, x, _, _ = kron_sparse_problem(shapes, 20, random_state=rng)
             y0 = sbl.kron_matvec(H, x)
             noise = rng.standard_normal(y0.size)
             for snr in PAPER_SNRS:

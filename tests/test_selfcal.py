@@ -2,7 +2,7 @@
 
 Oracles: the planted truth (noiseless recovery, after the one complex scalar
 is aligned away), numpy.linalg.lstsq / numpy.linalg.svd / numpy.linalg.solve
-on the explicitly formed system (bench.selfcal.dense_system, plain NumPy),
+on the explicitly formed system (fastls._reference.dense_system, plain NumPy),
 and the note's counting thresholds. Tolerances: noiseless recovery < 1e-10
 (the note's oracle 1; round-off of the normal equations is ~eps * kappa^2 with
 kappa(A_w) <~ 1e2 on these sizes); explicit-system agreement < 1e-10 for
@@ -23,7 +23,13 @@ from scipy.sparse.linalg import aslinearoperator
 import fastls
 from conftest import assert_ctrl_c_stops
 from fastls import selfcal
-from fastls.bench.selfcal import cn, dense_system, make_problem, numpy_lstsq, numpy_svd
+from fastls._reference import dense_system, numpy_lstsq, numpy_svd
+from fastls.datasets import complex_normal, selfcal_problem
+
+
+def cn(rng, *shape):
+    return complex_normal(shape, random_state=rng)
+
 
 MODELS = ["shared-signal", "multi-signal", "shared-matrix"]
 
@@ -52,7 +58,7 @@ RECOVERY = [("shared-signal", 64, 16, 2), ("shared-signal", 32, 128, 8), ("multi
 @pytest.mark.parametrize("model,m,n,p", RECOVERY)
 @pytest.mark.parametrize("method,w", [("lstsq", None), ("lstsq", "mean"), ("spectral", None)])
 def test_noiseless_recovery(model, m, n, p, method, w, rng):
-    prob = make_problem(model, m, n, p, rng)
+    prob = selfcal_problem(model, m=m, n=n, p=p, random_state=rng)
     res = selfcal.solve(prob["A"], prob["y"], model=model, method=method, w=w)
     assert res.status == selfcal.SelfCalStatus.SOLVED and res.success
     assert selfcal.align(res.d, prob["d"])[1] < 1e-10
@@ -65,7 +71,7 @@ def test_noiseless_recovery(model, m, n, p, method, w, rng):
 @pytest.mark.parametrize("model", MODELS)
 def test_lstsq_exact_scalar_and_methods_agree(model, rng):
     """LS gives z = c / (w^* z0) z0 with no alignment; spectral, rescaled to <w, z> = c, too."""
-    prob = make_problem(model, 48, 8, 4, rng)
+    prob = selfcal_problem(model, m=48, n=8, p=4, random_state=rng)
     w = np.zeros(48, complex)
     w[3] = 0.5 - 0.2j
     c = 2.0 + 1.0j
@@ -89,7 +95,7 @@ EXPLICIT = [("shared-signal", 128, 24, 4, None), ("multi-signal", 64, 16, 6, Non
 
 @pytest.mark.parametrize("model,m,n,p,k", EXPLICIT)
 def test_lstsq_matches_numpy_on_explicit_system(model, m, n, p, k, rng):
-    prob = make_problem(model, m, n, p, rng, subspace=k)
+    prob = selfcal_problem(model, m=m, n=n, p=p, random_state=rng, subspace=k)
     y = prob["y"] + 1e-2 * cn(rng, p, m)
     res = selfcal.solve(prob["A"], y, model=model, method="lstsq", subspace=prob["B"], gap=False)
     M = dense_system(model, y, prob["A"], prob["B"])
@@ -102,7 +108,7 @@ def test_lstsq_matches_numpy_on_explicit_system(model, m, n, p, k, rng):
 
 def test_lstsq_full_length_w_shared_signal(rng):
     """w acting on (s, x) (model 1 only) against lstsq on the explicit [A_0; w^*]."""
-    prob = make_problem("shared-signal", 40, 12, 3, rng)
+    prob = selfcal_problem("shared-signal", m=40, n=12, p=3, random_state=rng)
     y = prob["y"] + 1e-2 * cn(rng, 3, 40)
     w = cn(rng, 52)
     res = selfcal.solve(prob["A"], y, model="shared-signal", w=w, c=3.0, gap=False)
@@ -112,7 +118,7 @@ def test_lstsq_full_length_w_shared_signal(rng):
 
 @pytest.mark.parametrize("model,m,n,p,k", EXPLICIT)
 def test_spectral_matches_numpy_svd(model, m, n, p, k, rng):
-    prob = make_problem(model, m, n, p, rng, subspace=k)
+    prob = selfcal_problem(model, m=m, n=n, p=p, random_state=rng, subspace=k)
     y = prob["y"] + 1e-2 * cn(rng, p, m)
     res = selfcal.solve(prob["A"], y, model=model, method="spectral", subspace=prob["B"])
     v, S = numpy_svd(dense_system(model, y, prob["A"], prob["B"]))
@@ -124,7 +130,7 @@ def test_spectral_matches_numpy_svd(model, m, n, p, k, rng):
 
 def test_lstsq_is_one_inverse_iteration_step(rng):
     """With noise, z_LS is proportional to N^{-1} w (N = A_0^* A_0): the note's section 2.1."""
-    prob = make_problem("multi-signal", 32, 8, 6, rng)
+    prob = selfcal_problem("multi-signal", m=32, n=8, p=6, random_state=rng)
     y = prob["y"] + 1e-2 * cn(rng, 6, 32)
     res = selfcal.solve(prob["A"], y, model="multi-signal", gap=False)
     M = dense_system("multi-signal", y, prob["A"])
@@ -155,7 +161,7 @@ def _threshold_cases():
 def test_identifiability_threshold(model, m, n, p, ok, method, rng):
     assert selfcal.identifiable(model, m=m, n=n, p=p) == ok
     for _ in range(3):
-        prob = make_problem(model, m, n, p, rng)
+        prob = selfcal_problem(model, m=m, n=n, p=p, random_state=rng)
         if ok:
             res = selfcal.solve(prob["A"], prob["y"], model=model, method=method)
             assert res.success
@@ -177,12 +183,12 @@ def test_identifiability_threshold(model, m, n, p, ok, method, rng):
 
 def test_subspace_single_snapshot_threshold(rng):
     """Section 1.6: s = B h with k = 16, p = 1 recovers iff m >= k + n - 1 (m = 64)."""
-    ok = make_problem("shared-signal", 64, 49, 1, rng, subspace=16)
+    ok = selfcal_problem("shared-signal", m=64, n=49, p=1, random_state=rng, subspace=16)
     for method in ("lstsq", "spectral"):
         res = selfcal.solve(ok["A"], ok["y"], model="shared-signal", method=method, subspace=ok["B"])
         assert res.success and err(res, ok) < 1e-9
         assert selfcal.align(res.d, ok["d"])[1] < 1e-9
-    bad = make_problem("shared-signal", 64, 50, 1, rng, subspace=16)
+    bad = selfcal_problem("shared-signal", m=64, n=50, p=1, random_state=rng, subspace=16)
     res = solve_quiet(bad["A"], bad["y"], model="shared-signal", method="spectral", subspace=bad["B"])
     assert res.status == selfcal.SelfCalStatus.ILL_DETERMINED and err(res, bad) > 1e-3
 
@@ -194,7 +200,7 @@ def test_error_linear_in_noise(rng):
     """Oracle 6: M1 64/16/8 spectral, err / noise level steady over 60..120 dB (slope 1)."""
     levels = np.array([1e-3, 1e-4, 1e-5, 1e-6])
     for _ in range(4):
-        prob = make_problem("shared-signal", 64, 16, 8, rng)
+        prob = selfcal_problem("shared-signal", m=64, n=16, p=8, random_state=rng)
         noise = cn(rng, 8, 64) * np.sqrt(np.mean(np.abs(prob["y"]) ** 2))
         ratios = []
         for method in ("spectral", "lstsq"):
@@ -224,7 +230,7 @@ def test_noisy_ula_gain_error(rng):
 
 @pytest.mark.parametrize("model", MODELS)
 def test_dead_sensor_is_named(model, rng):
-    prob = make_problem(model, 32, 4, 6, rng)
+    prob = selfcal_problem(model, m=32, n=4, p=6, random_state=rng)
     y = prob["y"].copy()
     y[:, 5] = 0.0
     with pytest.raises(selfcal.DeadSensorError) as info:
@@ -239,7 +245,7 @@ def test_dead_sensor_is_named(model, rng):
 
 
 def test_zero_snapshot_is_named(rng):
-    prob = make_problem("shared-signal", 32, 4, 4, rng)
+    prob = selfcal_problem("shared-signal", m=32, n=4, p=4, random_state=rng)
     y = prob["y"].copy()
     y[2] = 0.0
     with pytest.raises(selfcal.ZeroSnapshotError) as info:
@@ -250,7 +256,7 @@ def test_zero_snapshot_is_named(rng):
 
 
 def test_w_orthogonal_to_solution_is_an_error(rng):
-    prob = make_problem("shared-signal", 32, 8, 4, rng)
+    prob = selfcal_problem("shared-signal", m=32, n=8, p=4, random_state=rng)
     w = np.zeros(40, complex)
     w[32:] = np.linalg.svd(prob["x"][None, :].conj())[2][-1].conj()  # w_x orthogonal to x, w_s = 0
     with pytest.raises(fastls.LinAlgError, match="singular"):
@@ -261,7 +267,7 @@ def test_w_orthogonal_to_solution_is_an_error(rng):
 
 
 def test_bad_input_names_the_argument(rng):
-    prob = make_problem("shared-signal", 16, 4, 3, rng)
+    prob = selfcal_problem("shared-signal", m=16, n=4, p=3, random_state=rng)
     y, A = prob["y"], prob["A"]
     cases = [
         (dict(y=y[0]), ValueError, "y must be 2-D"),
@@ -314,7 +320,7 @@ def test_real_input_promoted_and_inputs_untouched(rng):
 
 
 def test_deterministic(rng):
-    prob = make_problem("multi-signal", 32, 8, 6, rng, snr_db=30)
+    prob = selfcal_problem("multi-signal", m=32, n=8, p=6, random_state=rng, snr_db=30)
     a = selfcal.solve(prob["A"], prob["y"], model="multi-signal", method="spectral")
     b = selfcal.solve(prob["A"], prob["y"], model="multi-signal", method="spectral")
     np.testing.assert_array_equal(z_of(a), z_of(b))
@@ -322,7 +328,7 @@ def test_deterministic(rng):
 
 
 def test_sensor_permutation_equivariance(rng):
-    prob = make_problem("shared-matrix", 32, 6, 8, rng, snr_db=40)
+    prob = selfcal_problem("shared-matrix", m=32, n=6, p=8, random_state=rng, snr_db=40)
     perm = rng.permutation(32)
     a = selfcal.solve(prob["A"], prob["y"], model="shared-matrix", method="spectral")
     b = selfcal.solve(prob["A"][perm], prob["y"][:, perm], model="shared-matrix", method="spectral")
@@ -331,7 +337,7 @@ def test_sensor_permutation_equivariance(rng):
 
 def test_scaling_y_scales_x(rng):
     """Noiseless y -> beta y: diag(beta y) s = A (beta x), so with <w, s> = c fixed, s stays, x scales."""
-    prob = make_problem("shared-signal", 32, 8, 4, rng)
+    prob = selfcal_problem("shared-signal", m=32, n=8, p=4, random_state=rng)
     w = np.ones(32)
     a = selfcal.solve(prob["A"], prob["y"], model="shared-signal", w=w, gap=False)
     b = selfcal.solve(prob["A"], (2 - 1j) * prob["y"], model="shared-signal", w=w, gap=False)
@@ -395,7 +401,7 @@ def solve_quiet_bd(y, masks):
 
 
 def test_operator_input_shared_matrix(rng):
-    prob = make_problem("shared-matrix", 32, 4, 8, rng)
+    prob = selfcal_problem("shared-matrix", m=32, n=4, p=8, random_state=rng)
     res = selfcal.solve(aslinearoperator(prob["A"]), prob["y"], model="shared-matrix", method="lstsq", tol=1e-14)
     assert selfcal.align(res.d, prob["d"])[1] < 1e-9
 
@@ -427,7 +433,7 @@ def test_ctrl_c_stops_the_native_solver():
 
 
 def test_operator_input_drops_dead_sensors_and_rejects_bad_options(rng):
-    prob = make_problem("shared-signal", 24, 4, 4, rng)
+    prob = selfcal_problem("shared-signal", m=24, n=4, p=4, random_state=rng)
     y = prob["y"].copy()
     y[:, 7] = 0.0
     ops = [aslinearoperator(a) for a in prob["A"]]
@@ -447,7 +453,7 @@ def test_property_recovery_iff_counting_rule(model, m, n, p, seed):
     """Generic noiseless data: recovered (aligned error < 1e-6, P1's criterion) exactly when
     the counting condition holds; flagged ILL_DETERMINED when it fails."""
     rng = np.random.default_rng(seed)
-    prob = make_problem(model, m, n, p, rng)
+    prob = selfcal_problem(model, m=m, n=n, p=p, random_state=rng)
     res = solve_quiet(prob["A"], prob["y"], model=model, method="spectral")
     if selfcal.identifiable(model, m=m, n=n, p=p):
         assert res.success and err(res, prob) < 1e-6

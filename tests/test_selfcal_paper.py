@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from fastls import selfcal
-from fastls.bench.selfcal import P1_GRIDS, P2_ROWS, P2_SNRS, cn, make_problem, success_rate
+from fastls._reference import P1_GRIDS, P2_ROWS, P2_SNRS, success_rate
+from fastls.datasets import complex_normal, selfcal_problem
+
+
+def cn(rng, *shape):
+    return complex_normal(shape, random_state=rng)
+
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +42,7 @@ def test_p2_error_vs_snr_within_2x_of_the_note(row):
             continue
         errs = []
         for _ in range(20):
-            prob = make_problem(model, m, n, p, rng, snr_db=snr)
+            prob = selfcal_problem(model, m=m, n=n, p=p, random_state=rng, snr_db=snr)
             res = selfcal.solve(prob["A"], prob["y"], model=model, method=method, gap=False)
             errs.append(selfcal.align(np.concatenate([res.s, res.x.ravel()]), prob["z"])[1])
         assert r / 2 < np.median(errs) < 2 * r, (snr, np.median(errs), r)
@@ -48,7 +54,7 @@ def test_success_at_twice_the_oversampling_with_noise(model):
     rng = np.random.default_rng(3)
     errs = []
     for _ in range(100):
-        prob = make_problem(model, 64, 16, 3, rng, snr_db=60)
+        prob = selfcal_problem(model, m=64, n=16, p=3, random_state=rng, snr_db=60)
         res = selfcal.solve(prob["A"], prob["y"], model=model, method="spectral", gap=False)
         errs.append(selfcal.align(np.concatenate([res.s, res.x.ravel()]), prob["z"])[1])
     assert np.mean(np.array(errs) < 1e-2) >= 0.95

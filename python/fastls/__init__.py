@@ -3,7 +3,8 @@
 Families: sketched regression (``fastls.lstsq``, ``fastls.sketch``), federated
 weighted least squares (``fastls.federated``), greedy block coordinate descent
 (``fastls.bcd``), Kronecker sparse Bayesian learning (``fastls.sbl``) and
-bilinear self-calibration (``fastls.selfcal``).
+bilinear self-calibration (``fastls.selfcal``). The notes' reference problems
+are drawn by ``fastls.datasets``.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ __all__ = [
 
 # Family modules are imported on first use so `import fastls` stays light.
 _SUBMODULES = {"linalg", "sketching", "federated", "bcd", "sbl", "selfcal", "estimators",
-               "distributed"}
+               "distributed", "datasets"}
 
 
 def __getattr__(name):

@@ -72,10 +72,11 @@ def _timed(fn):
 
 def run(args) -> list[Row]:
     from fastls import bcd
-    from fastls._bcd_data import DATASET_D_FSTAR, dataset_a, dataset_d
+    from fastls.datasets import BCD_DATASET_D_FSTAR as DATASET_D_FSTAR
+    from fastls.datasets import bcd_dataset_a, bcd_dataset_d
     iters = args.iters
     m, n = (1000, 10_000) if args.paper else (200, 2000)
-    A, y = dataset_a(m, n, seed=0)
+    A, y = bcd_dataset_a(m, n, random_state=0)
     prob = bcd.LeastSquares(A, y)
     rows, curves = [], {}
     for fig, update, rules in [("4a", "gradient", RULES_4A), ("5a", "matrix", RULES_5A)]:
@@ -93,7 +94,7 @@ def run(args) -> list[Row]:
             sec, f = _timed(lambda: numpy_gs_vb(A, y, 5, iters))
             rows.append(Row(case, "numpy loop: gs VB", sec, f))
         progress.done()
-    prob_d = dataset_d()
+    prob_d = bcd_dataset_d()
     case = "D lattice fig6a exact"
     progress = step(f"bcd {case}")
     for i, (name, kw) in enumerate(D_STRATEGIES.items()):

@@ -23,7 +23,9 @@ from functools import reduce
 import numpy as np
 
 from fastls import sbl
+from fastls._reference import PAPER_SNRS, kron_pinv_solve, nmse, oracle_ls, scatter, srr
 from fastls.bench._harness import Row, best_time, step, wrote
+from fastls.datasets import kron_sparse_problem
 
 HELP = "Kronecker sparse Bayesian learning (fastls.sbl vs scikit-learn ARD / OMP)"
 
@@ -33,7 +35,6 @@ QUICK_CASES = [("N=1024 (32x32)", [(16, 32), (16, 32)]),
 FULL_CASES = [("N=4096 (64x64)", [(32, 64), (32, 64)]),
               ("N=4096 (16x16x16)", [(8, 16), (8, 16), (16, 16)])]
 BIG_CASE = ("N=10^6 (100x100x100)", [(50, 100), (50, 100), (100, 100)])
-PAPER_SNRS = (5, 10, 15, 20, 25, 30)
 LEGEND = {
     "case": "signal length N (factor sizes), measurements M = N/4; 20 dB noise",
     "seconds": "wall time of one solve, best of --repeat runs (peers get the dense Kronecker "
@@ -64,50 +65,6 @@ def add_arguments(parser) -> None:
                         help="--paper: channels for the IRS-MIMO study (0 skips it; the paper used 50)")
     parser.add_argument("--no-ard", action="store_true",
                         help="skip ARDRegression (slow: ~1 min per N=4096 case)")
-
-
-def nmse(x_hat, x) -> float:
-    return float(np.sum(np.abs(x_hat - x) ** 2) / np.sum(np.abs(x) ** 2))
-
-
-def srr(x_hat, x) -> float:
-    """|Ŝ ∩ S| / |Ŝ ∪ S| with Ŝ = {j : |x̂_j| > 1e-3 max |x̂|} (note §5.1)."""
-    est = np.abs(x_hat) > 1e-3 * np.abs(x_hat).max() if np.any(x_hat) else np.zeros(x.size, bool)
-    true = x != 0
-    return float(np.sum(est & true) / np.sum(est | true))
-
-
-def gen_problem(shapes, snr_db, k=3, rng=None):
-    """Kronecker-sparse x, Gaussian factors, noise at snr_db; returns (H, x, y, σ²)."""
-    H = [rng.standard_normal(s) for s in shapes]
-    parts = []
-    for _, n in shapes:
-        v = np.zeros(n)
-        v[rng.choice(n, k, replace=False)] = rng.standard_normal(k)
-        parts.append(v)
-    x = reduce(np.kron, parts)
-    y0 = sbl.kron_matvec(H, x)
-    sigma2 = float(np.mean(y0 ** 2) / 10 ** (snr_db / 10))
-    return H, x, y0 + np.sqrt(sigma2) * rng.standard_normal(y0.size), sigma2
-
-
-def kron_pinv_solve(H, supports, y):
-    """Least squares on the Kronecker sub-dictionary ⊗ H_i[:, S_i]: the pseudo-inverse of
-    a Kronecker product is the Kronecker product of the pseudo-inverses."""
-    return sbl.kron_matvec([np.linalg.pinv(h[:, s]) for h, s in zip(H, supports)], y)
-
-
-def scatter(x_s, supports, n):
-    x = np.zeros(int(np.prod(n)))
-    x[np.ravel_multi_index(np.meshgrid(*supports, indexing="ij"), n).ravel()] = x_s
-    return x
-
-
-def oracle_ls(H, x, y):
-    n = tuple(h.shape[1] for h in H)
-    supports = [np.flatnonzero(np.abs(x.reshape(n)).sum(axis=tuple(j for j in range(len(n)) if j != i)))
-                for i in range(len(n))]
-    return scatter(kron_pinv_solve(H, supports, y), supports, n)
 
 
 def komp(H, y, noise_var, max_atoms=10, rel_tol=1e-2):
@@ -147,7 +104,7 @@ def timing_rows(args) -> list[Row]:
     cases = QUICK_CASES if args.quick else FULL_CASES
     for case, shapes in cases:
         progress = step(f"sbl {case}")
-        H, x, y, sigma2 = gen_problem(shapes, 20, rng=np.random.default_rng(0))
+        H, x, y, sigma2 = kron_sparse_problem(shapes, 20, random_state=0)
         X = reduce(np.kron, H)  # dense dictionary for the peers, built outside the timing
         M = X.shape[0]
         solvers = {
@@ -168,7 +125,7 @@ def timing_rows(args) -> list[Row]:
     if not args.quick:
         case, shapes = BIG_CASE
         progress = step(f"sbl {case}")
-        H, x, y, sigma2 = gen_problem(shapes, 20, rng=np.random.default_rng(0))
+        H, x, y, sigma2 = kron_sparse_problem(shapes, 20, random_state=0)
         for i, method in enumerate(("svd", "am")):
             seconds, x_hat = best_time(
                 _quiet(lambda: sbl.kron_sbl(H, y, method=method, noise_var=sigma2).x), repeat=1)
@@ -189,7 +146,7 @@ def paper_rows(args) -> list[Row]:
     stats = {(snr, name): [] for snr in PAPER_SNRS for name in [*solvers, "oracle LS"]}
     rng = np.random.default_rng(2024)
     for t in range(args.trials):
-        H, x, _, _ = gen_problem(shapes, 20, rng=rng)  # same x, H across the SNR grid
+        H, x, _, _ = kron_sparse_problem(shapes, 20, random_state=rng)  # same x, H across the SNR grid
         y0 = sbl.kron_matvec(H, x)
         noise = rng.standard_normal(y0.size)
         for snr in PAPER_SNRS:

@@ -16,8 +16,11 @@ import time
 
 import numpy as np
 
-from fastls import LinAlgError, selfcal
+from fastls import selfcal
+from fastls._reference import (P1_GRIDS, P2_ROWS, P2_SNRS, dense_system, numpy_lstsq, numpy_svd,
+                               success_rate)
 from fastls.bench._harness import Row, best_time, step, wrote
+from fastls.datasets import selfcal_problem
 
 HELP = "self-calibration (fastls.selfcal vs numpy lstsq/svd on the explicit system)"
 LEGEND = {
@@ -59,75 +62,6 @@ def add_arguments(parser) -> None:
 # ----------------------------------------------------------------------------- data
 
 
-def cn(rng, *shape):
-    """i.i.d. CN(0, 1) entries."""
-    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
-
-
-def make_problem(model, m, n, p, rng, snr_db=None, subspace=None):
-    """The note's data (section 3.3): CN(0,1) A and x, |d_i| ~ U[0.5, 1.5] with
-    random phases, noise of std rms(Y0) 10^(-SNR/20). With ``subspace=k``,
-    s = 1/d = B h for a CN(0,1) basis B of k columns.
-
-    Returns dict(y, A, d, x, s, B, h, z) with z = (s or h; x) the true null vector.
-    """
-    A = cn(rng, m, n) if model == "shared-matrix" else cn(rng, p, m, n)
-    x = cn(rng, n) if model == "shared-signal" else cn(rng, p, n)
-    B = h = None
-    if subspace:
-        B, h = cn(rng, m, subspace), cn(rng, subspace)
-        s = B @ h
-        d = 1.0 / s
-    else:
-        d = rng.uniform(0.5, 1.5, m) * np.exp(2j * np.pi * rng.random(m))
-        s = 1.0 / d
-    if model == "shared-signal":
-        y = d * np.einsum("lij,j->li", A, x)
-    elif model == "multi-signal":
-        y = d * np.einsum("lij,lj->li", A, x)
-    else:
-        y = d * (x @ A.T)
-    if snr_db is not None:
-        sigma = np.sqrt(np.mean(np.abs(y) ** 2)) * 10 ** (-snr_db / 20)
-        y = y + sigma * cn(rng, *y.shape)
-    z = np.concatenate([s if B is None else h, x.ravel()])
-    return dict(y=y, A=A, d=d, x=x, s=s, B=B, h=h, z=z)
-
-
-def dense_system(model, y, A, B=None):
-    """The explicit A_0 (p m x (K + n_x)): block row l is [diag(y_l) B, -A_l at x_l's columns]."""
-    p, m = y.shape
-    n = A.shape[-1]
-    K = m if B is None else B.shape[1]
-    nx = n if model == "shared-signal" else p * n
-    M = np.zeros((p * m, K + nx), dtype=complex)
-    for l in range(p):
-        Al = A if model == "shared-matrix" else A[l]
-        M[l * m:(l + 1) * m, :K] = np.diag(y[l]) if B is None else y[l][:, None] * B
-        xo = K if model == "shared-signal" else K + l * n
-        M[l * m:(l + 1) * m, xo:xo + n] = -Al
-    return M
-
-
-def numpy_lstsq(M, w, c=1.0):
-    """Peer: numpy.linalg.lstsq on the explicit [A_0; w^*] z = (0; c), M = A_0."""
-    Aw = np.vstack([M, w.conj()[None, :]])
-    b = np.zeros(Aw.shape[0], dtype=complex)
-    b[-1] = c
-    return np.linalg.lstsq(Aw, b, rcond=None)
-
-
-def numpy_svd(M):
-    """Peer: numpy.linalg.svd of the explicit A_0 = M; returns (smallest right vector, singular values).
-
-    full_matrices=True when A_0 is wide (a thin SVD would miss the null vector).
-    """
-    _, S, Vh = np.linalg.svd(M, full_matrices=M.shape[0] < M.shape[1])
-    if M.shape[0] < M.shape[1]:
-        S = np.concatenate([S, np.zeros(M.shape[1] - M.shape[0])])
-    return Vh[-1].conj(), S
-
-
 def _split(z, model, m, n, p):
     return z[:m], (z[m:] if model == "shared-signal" else z[m:].reshape(p, n))
 
@@ -139,7 +73,7 @@ def _timing(args) -> list[Row]:
     rows = []
     cases = QUICK_CASES if args.quick else FULL_CASES
     for model, m, n, p in cases:
-        prob = make_problem(model, m, n, p, np.random.default_rng(0), snr_db=40)
+        prob = selfcal_problem(model, m=m, n=n, p=p, snr_db=40, random_state=0)
         y, A, d = prob["y"], prob["A"], prob["d"]
         tag = f"{_SHORT[model]} m={m} n={n} p={p}"
         progress = step(f"selfcal {tag}")
@@ -162,7 +96,7 @@ def _timing(args) -> list[Row]:
         progress.done()
     if not args.quick:
         for model, m, n, p in LARGE_CASES:
-            prob = make_problem(model, m, n, p, np.random.default_rng(0), snr_db=40)
+            prob = selfcal_problem(model, m=m, n=n, p=p, snr_db=40, random_state=0)
             tag = f"{_SHORT[model]} m={m} n={n} p={p}"
             progress = step(f"selfcal {tag} (no peer)")
             for method in ("lstsq", "spectral"):
@@ -175,40 +109,6 @@ def _timing(args) -> list[Row]:
 
 
 # ----------------------------------------------------------------------------- paper protocols
-
-
-def success_rate(model, m, n, p, method, trials, rng, tol=1e-6):
-    """P1: fraction of noiseless trials with aligned rel. error of z below tol."""
-    wins = 0
-    for _ in range(trials):
-        prob = make_problem(model, m, n, p, rng)
-        try:
-            with np.errstate(all="ignore"):
-                import warnings
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    res = selfcal.solve(prob["A"], prob["y"], model=model, method=method, gap=False)
-            z = np.concatenate([res.s, res.x.ravel()])
-            wins += selfcal.align(z, prob["z"])[1] < tol
-        except LinAlgError:
-            pass
-    return wins / trials
-
-
-P1_GRIDS = {
-    "shared-signal": dict(m=32, n=[8, 16, 32, 64, 96], p=list(range(1, 7))),
-    "multi-signal": dict(m=20, n=[10, 15, 19], p=list(range(1, 25))),
-    "shared-matrix": dict(m=20, n=[10, 15, 19], p=list(range(1, 25))),
-}
-P2_ROWS = [  # (model, m, n, p, method, the note's medians at 20/40/60/80 dB)
-    ("shared-signal", 64, 16, 4, "spectral", (8.0e-2, 7.5e-3, 7.7e-4, 7.8e-5)),
-    ("shared-signal", 64, 64, 4, "spectral", (9.4e-2, 8.5e-3, 9.1e-4, 8.6e-5)),
-    ("shared-signal", 32, 128, 8, "spectral", (1.3e-1, 1.3e-2, 1.2e-3, 1.2e-4)),
-    ("multi-signal", 64, 16, 8, "lstsq", (1.0e-1, 7.0e-3, 6.9e-4, 6.9e-5)),
-    ("shared-matrix", 64, 8, 64, "lstsq", (7.6e-2, 4.4e-3, 4.3e-4, 4.3e-5)),
-    ("shared-matrix", 64, 8, 8, "lstsq", (9.7e-2, 5.4e-3, 5.6e-4, 5.7e-5)),
-]
-P2_SNRS = (20, 40, 60, 80)
 
 
 def _paper(args) -> list[Row]:
@@ -244,7 +144,7 @@ def _paper(args) -> list[Row]:
         for snr in P2_SNRS:
             errs = []
             for _ in range(p2_trials):
-                prob = make_problem(model, m, n, p, rng, snr_db=snr)
+                prob = selfcal_problem(model, m=m, n=n, p=p, snr_db=snr, random_state=rng)
                 res = selfcal.solve(prob["A"], prob["y"], model=model, method=method, gap=False)
                 errs.append(selfcal.align(np.concatenate([res.s, res.x.ravel()]), prob["z"])[1])
             med.append(float(np.median(errs)))

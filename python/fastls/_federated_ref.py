@@ -1,6 +1,7 @@
-"""Plain NumPy/SciPy implementations of the federated algorithms.
+"""Plain NumPy/SciPy implementations of the federated algorithms (private).
 
-Benchmark peers and test oracles for fastls.federated. They consume exactly
+Benchmark peers (fastls.bench.federated) and test oracles (tests/test_federated.py,
+tests/test_hardening.py) for fastls.federated. They consume exactly
 the simulator's random draws (scheduling and link noise come from
 ``fastls._core.federated``), so with the same seed they must reproduce its
 iterates. Two linear-algebra back ends for the local resolvent
