@@ -238,6 +238,12 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "precondition", sketch: s
           persist: bool = True) -> DistributedLstsqResult:
     """argmin_x ||b - A x||_2 for a tall row-chunked dask array A, by sketch-and-precondition.
 
+    The answer is checked against A before it is returned: a sketch that lost
+    rank A has is doubled (Dask's TSQR solves where it cannot grow); an LSQR
+    answer whose normal-equation residual exceeds
+    :func:`fastls.linalg.optimality_limit` is replaced by the TSQR solve (the
+    message says so).
+
     Parameters
     ----------
     A : (n, d) dask.array, n >= d, full column rank
@@ -266,11 +272,6 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "precondition", sketch: s
     persist : bool
         Persist A and b on the workers first, so every pass reads them from
         memory instead of recomputing their graph (set False if already persisted).
-
-    The answer is checked against A before it is returned: a sketch that lost
-    rank A has is doubled; an LSQR answer whose normal-equation residual
-    exceeds :func:`fastls.linalg.optimality_limit` is replaced by Dask's TSQR
-    solve (the message says so).
 
     random_state : None, int or numpy.random.Generator
         Seeds the sketch.
