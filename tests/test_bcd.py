@@ -22,7 +22,7 @@ from fastls.datasets import BCD_DATASET_D_FSTAR as DATASET_D_FSTAR
 from fastls.datasets import bcd_dataset_a as dataset_a
 from fastls.datasets import bcd_dataset_d as dataset_d
 from fastls.datasets import lattice
-from fastls._bcd_problems import _native
+from fastls.bcd._problems import _native
 
 SMOOTH_RULES = ("cyclic", "random", "lipschitz", "gs", "gsl", "gsd", "gsq")
 

@@ -4,7 +4,7 @@ One test per public module (the modules of tests/test_api_contract.py). Each
 collects the doctests of the module itself (its docstring and everything
 defined in it) plus those of every name in its ``__all__`` that is defined in a
 private module (e.g. the fastls.bcd problem classes live in
-``fastls._bcd_problems``), so that a re-exported object is checked where users
+``fastls.bcd._problems``), so that a re-exported object is checked where users
 find it. Names re-exported from another public module are checked there.
 """
 from __future__ import annotations

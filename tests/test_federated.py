@@ -3,7 +3,7 @@
 Oracles: scipy's dense solve of the global normal equations (centralized
 WLS), the closed-form FedProx fixed point, the note's invariant (section
 3.1), a NumPy/SciPy transcription of every algorithm fed with the simulator's
-own random draws (fastls._federated_ref), and the exact mean-square
+own random draws (fastls.federated._reference), and the exact mean-square
 recursion (predicted_nmsd) against Monte Carlo.
 """
 import sys
@@ -17,8 +17,8 @@ import fastls
 from conftest import assert_ctrl_c_stops
 import fastls.federated as fed
 from fastls import _core
-from fastls._federated_theory import dense_operators
-from fastls import _federated_ref as ref_impl
+from fastls.federated._theory import dense_operators
+from fastls.federated import _reference as ref_impl
 
 EXACT = ("admm", "rerce", "rerce-clu")
 

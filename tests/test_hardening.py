@@ -216,10 +216,10 @@ def t_fed_solve(draw, monte_carlo=False):
     kw0 = dict(rho=rho, clients_per_round=M, uplink_noise=up, downlink_noise=down)
     w_star = _wls(X, y, w)[0]
     n_iter = 6
-    # Reference: fastls._federated_ref, a NumPy/SciPy transcription of every
+    # Reference: fastls.federated._reference, a NumPy/SciPy transcription of every
     # algorithm fed with the simulator's own random draws: same iterates up to
     # rounding (Cholesky vs the native eigendecomposition, 6 rounds).
-    from fastls import _federated_ref as ref_impl
+    from fastls.federated import _reference as ref_impl
 
     def close(got, want):
         scale = np.abs(want).max(initial=0.0) + np.abs(w_star).max(initial=0.0)
@@ -451,7 +451,7 @@ def t_selfcal(draw, model):
     Al = np.broadcast_to(A, (p, m, n))
     xl = np.broadcast_to(x, (p, n))
     y = d * np.einsum("lij,lj->li", Al, xl)  # the forward model y_l = diag(d) A_l x_l
-    method = draw(st.sampled_from(selfcal.METHODS))
+    method = draw(st.sampled_from(selfcal._solve.METHODS))
 
     def call(y, A, **kw):
         return selfcal.solve(A, y, model=model, method=kw.pop("method", method), **kw)

@@ -3,7 +3,7 @@
 Plain NumPy references the native solvers are checked against, the notes'
 error measures and protocol constants. The data they run on comes from
 :mod:`fastls.datasets`; the federated simulator's NumPy transcription is
-``fastls._federated_ref``. Nothing here is public API.
+``fastls.federated._reference``. Nothing here is public API.
 """
 from __future__ import annotations
 

@@ -40,10 +40,10 @@ import scipy.linalg
 from fastls import _core
 from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
-from fastls.linalg import _MESSAGES as _LSTSQ_MESSAGES
-from fastls.linalg import LstsqStatus, normal_residual_from_norms, optimality_limit
+from fastls.linalg._lstsq import _MESSAGES as _LSTSQ_MESSAGES
+from fastls.linalg._lstsq import LstsqStatus, normal_residual_from_norms, optimality_limit
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
-from fastls.sketching import KINDS, _nnz
+from fastls.sketching._sketch import KINDS, _nnz
 
 __all__ = ["sketch", "lstsq", "DistributedLstsqResult", "LstsqStatus"]
 

@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 import fastls.federated as fed
-from fastls import _federated_ref as ref_impl
+from fastls.federated import _reference as ref_impl
 from fastls.bench._harness import Row, best_time, step, wrote
 
 HELP = "federated WLS (ADMM / RERCE-Fed / CLU / FedProx) vs NumPy loops; --paper reproduces the note"

@@ -1,30 +1,4 @@
-"""Federated weighted least squares by ADMM: ``fastls.federated``.
-
-K clients hold (X_k, y_k, W_k) and never share them; a server coordinates
-rounds in which M scheduled clients receive one L-vector and send one back,
-both over links with additive white Gaussian noise. Algorithms (paper note
-``wls_admm_federated.md``, Lari, Arablouei, Gogineni, Werner 2024):
-
-``"admm"``       consensus ADMM with duals at the clients; the server averages
-                 the latest uplink of every client (stale store).
-``"rerce"``      RERCE-Fed: dual-free; the server sends 2 w^(r-1) - w^(r-2) and
-                 averages the scheduled clients only.
-``"rerce-clu"``  RERCE-Fed with continual local updates: idle clients keep
-                 updating with their last message (exactly and lazily), the
-                 extrapolation moves to the clients, stale-store average.
-``"fedprox"``    FedProx with exact proximal solves (ADMM with z = 0); biased
-                 by design, the dual-free inexact control.
-
-Scaling convention: J_k(w) = ||y_k - X_k w||^2_{W_k} without a 1/2, so the
-local resolvent is N_k = (2 G_k + rho I)^{-1}. (The authors' ``RERCE_Fed.m``
-uses (G_k + rho I)^{-1}: its rho equals 2 rho here.)
-
-All rounds run in C++ with the GIL released. Each client is factorized once
-(thin SVD of its whitened design, cached on the :class:`Problem` and reused
-for every rho and algorithm); link noise and scheduling come from Philox
-counter-based streams keyed by (seed, run, link, client, round), so results
-do not depend on thread count.
-"""
+"""Implementation of :mod:`fastls.federated` (private: import from the package)."""
 from __future__ import annotations
 
 import math
@@ -475,7 +449,7 @@ def solve(problem: Problem, *, algorithm: str = "rerce-clu", rho: float = 1.0,
         Run on a Dask cluster (``fastls[dask]``): each client's data and
         factorization live in an actor on a worker and rounds move only
         L-vectors; the iterates equal the in-process run's for the same seed.
-        See ``fastls._distributed_federated``.
+        See ``fastls.federated._dask``.
 
     Notes
     -----
@@ -521,7 +495,7 @@ def solve(problem: Problem, *, algorithm: str = "rerce-clu", rho: float = 1.0,
         raise TypeError("callback must be callable or None")
     seed = native_seed(random_state)
     if cluster is not None:
-        from fastls._distributed_federated import solve as solve_on_cluster
+        from fastls.federated._dask import solve as solve_on_cluster
         return solve_on_cluster(problem, algorithm, rho, M, up, down, n_rounds, ref, seed, callback,
                                 cluster)
     w, local, nmsd, gnmsd, rounds, diverged, n_up, n_down = _core.federated.run(
@@ -679,7 +653,7 @@ def predicted_nmsd(problem: Problem, *, algorithm: str = "rerce-clu", rho: float
     >>> curve.shape, bool(curve[-1] < curve[0])
     ((50,), True)
     """
-    from fastls._federated_theory import predicted_nmsd_linear
+    from fastls.federated._theory import predicted_nmsd_linear
 
     algorithm, rho, M, up, down, n_rounds = _check_common(
         problem, algorithm, rho, clients_per_round, uplink_noise, downlink_noise, n_rounds)

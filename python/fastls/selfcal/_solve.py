@@ -1,36 +1,4 @@
-"""Self-calibration of bilinear measurements by linear least squares: ``fastls.selfcal``.
-
-Ling and Strohmer's linearization: sensors with unknown complex gains d see
-``y_l = diag(d) A_l x_l``. With ``s = 1/d`` the data satisfy the *linear*
-homogeneous system ``diag(y_l) s - A_l x_l = 0`` (``A_0 z = 0``, ``z = (s; x)``),
-so (d, x) is found, up to the unavoidable complex scalar (d/a, a x), either by
-
-* ``method="lstsq"``: least squares with a linear normalization ``<w, z> = c``,
-  i.e. ``numpy.linalg.lstsq([A_0; w^*], (0, ..., 0, c))``, or
-* ``method="spectral"``: the right singular vector of ``A_0`` for its smallest
-  singular value.
-
-Three models (``y`` has shape (p, m): p snapshots of m sensors):
-
-====================  =======================  ===========================
-model                 data                     A
-====================  =======================  ===========================
-``"shared-signal"``   y_l = D A_l x            (p, m, n)
-``"multi-signal"``    y_l = D A_l x_l          (p, m, n)
-``"shared-matrix"``   y_l = D A x_l            (m, n)
-====================  =======================  ===========================
-
-Dense A goes to the native core (C++/Eigen, complex128, GIL released), which
-eliminates one block of the normal equations and factors only the Schur
-complement (n x n or m x m for model 1, m x m for models 2/3): cost linear in
-p, never the dense (pm x (m+n)) system. ``A`` may instead be a sequence of
-``scipy.sparse.linalg.LinearOperator`` (one per snapshot; one for model 3),
-e.g. FFT-times-mask operators; those are solved matrix-free (LSQR / LOBPCG).
-
-Noiseless data determine (d, x) exactly (up to the scalar) at the counting
-thresholds (see :func:`identifiable`): model 1 needs ``m p >= m + n - 1``,
-models 2/3 need ``p (m - n) >= m - 1``.
-"""
+"""Implementation of :mod:`fastls.selfcal` (private: import from the package)."""
 from __future__ import annotations
 
 import numbers
@@ -243,7 +211,7 @@ def solve(
     p, m = y.shape
     op = _is_operator_input(A)
     if op:
-        from fastls._selfcal_operators import check_operators
+        from fastls.selfcal._operators import check_operators
         A, n = check_operators(A, model, p, m)
     else:
         A, n = _check_dense(A, model, p, m, check_finite)
@@ -267,7 +235,7 @@ def solve(
         y = np.ascontiguousarray(y[:, keep])
         energy = energy[keep]
         if op:
-            from fastls._selfcal_operators import restrict_rows
+            from fastls.selfcal._operators import restrict_rows
             A = restrict_rows(A, keep)
         elif model != "shared-matrix":
             A = np.ascontiguousarray(A[:, keep, :])
@@ -279,7 +247,7 @@ def solve(
     wz, c = _normalization(w, c, energy, B, model, n, p, keep, m)
     code = MODELS[model]
     if op:
-        from fastls._selfcal_operators import solve_operators
+        from fastls.selfcal._operators import solve_operators
         z, sigma, resnorm, sys_res, nit, converged = solve_operators(
             y, A, code, method, wz, c, gap, tol, maxiter)
     else:
@@ -501,7 +469,7 @@ def _frobenius(y, A, B, code, op):
     lam = (np.abs(y) ** 2).sum(axis=0)
     s_part = lam.sum() if B is None else float(lam @ (np.abs(B) ** 2).sum(axis=1))
     if op:
-        from fastls._selfcal_operators import frobenius_sq
+        from fastls.selfcal._operators import frobenius_sq
         a_part = frobenius_sq(A, y.shape[0], code)
     else:
         a_part = np.vdot(A, A).real * (y.shape[0] if code == 3 else 1)
@@ -555,7 +523,7 @@ def mask_operators(masks: ArrayLike) -> list[LinearOperator]:
     >>> np.allclose(ops[0] @ v, np.fft.fft(masks[0] * v))
     True
     """
-    from fastls._selfcal_operators import fft_mask_operator
+    from fastls.selfcal._operators import fft_mask_operator
     masks = as_array(masks, "masks", ndim=2, dtype=np.complex128, order="C")
     return [fft_mask_operator(mk) for mk in masks]
 

@@ -154,7 +154,7 @@ def solve_operators(y, ops, code, method, wz, c, gap, tol, maxiter):
     z = dscale * u
     if not np.all(np.isfinite(z)):
         raise LinAlgError("LSQR broke down on the normalized system")
-    from fastls.selfcal import _check_normalization
+    from fastls.selfcal._solve import _check_normalization
     _check_normalization(z, wz)
     sys_res = np.linalg.norm(A0.matvec(z)) / np.linalg.norm(z)
     return z, sigma, resnorm, sys_res, nit + itn, converged

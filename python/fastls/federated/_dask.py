@@ -59,7 +59,7 @@ def _place(client, problem, algorithm, rho):
 
 def solve(problem, algorithm, rho, M, up_var, down_var, n_rounds, ref, seed, callback, client):
     """Arguments already validated by fastls.federated.solve; returns its FederatedResult."""
-    from fastls.federated import _MESSAGES, FederatedResult, FederatedStatus, _db
+    from fastls.federated._solve import _MESSAGES, FederatedResult, FederatedStatus, _db
     from fastls._errors import ConvergenceWarning
 
     if not hasattr(client, "submit") or not hasattr(client, "scheduler_info"):

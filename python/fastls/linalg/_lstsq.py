@@ -1,4 +1,4 @@
-"""Dense least squares: ``fastls.lstsq``, direct (QR) or sketched."""
+"""Implementation of :mod:`fastls.linalg` (private: import from the package)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
 from fastls._device import DEVICES, is_cuda_array, resolve_device
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
-from fastls.sketching import KINDS, _nnz, check_sketch_rows
+from fastls.sketching._sketch import KINDS, _nnz, check_sketch_rows
 
 __all__ = ["lstsq", "LstsqResult", "LstsqStatus", "normal_residual", "optimality_limit"]
 
