@@ -270,9 +270,8 @@ def test_graph_partitions_structure():
     M.sort_indices()
     order = np.arange(144, dtype=np.int64)
     for fn in (_core.bcd.forest_partition, _core.bcd.greedy_coloring):
-        ptr, idx = fn(_native(M), order)
-        blocks = np.split(idx, ptr[1:-1])
-        assert np.array_equal(np.sort(idx), order)
+        blocks = fn(_native(M), order)
+        assert np.array_equal(np.sort(np.concatenate(blocks)), order)
         for blk in blocks:
             sub = W[blk][:, blk]
             ncomp = sp.csgraph.connected_components(sub, directed=False)[0]
@@ -351,6 +350,45 @@ def test_determinism_and_callback(ls_problem):
     r3 = bcd.minimize(prob, rule="gsl", maxiter=50, callback=lambda k, x, F: seen.append(F) or k >= 5)
     assert r3.status == bcd.BCDStatus.CALLBACK and r3.nit == 5 and len(seen) == 5
     np.testing.assert_allclose(seen, r3.history[1:])
+
+
+def test_random_rules_draw_a_pinned_philox_stream():
+    """The random choices come from Philox4x32-10 keyed by the seed, not from a
+    standard library's generator: these blocks are the same on every platform."""
+    A = np.random.default_rng(0).standard_normal((20, 12))
+    prob = bcd.LeastSquares(A, np.ones(20))
+    def blocks(rule, **kw):
+        res = bcd.minimize(prob, rule=rule, block_size=3, maxiter=3, tol=0.0, random_state=7,
+                           return_blocks=True, **kw)
+        return [b.tolist() for b in res.blocks]
+    assert blocks("random") == [[2, 6, 11], [1, 2, 10], [0, 2, 4]]
+    assert blocks("cyclic") == [[3, 6, 9], [2, 7, 8], [0, 5, 10]]
+    assert blocks("random", partition="order") == [[9, 10, 11], [0, 1, 2], [3, 4, 5]]
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_residual_norm_is_the_kernels_and_the_numpy_formula(ls_problem, sparse):
+    """residual_norm comes from the residual the kernel keeps: ||b - A x|| for least
+    squares and Lasso (unscaled), the optimality measure for the other problems."""
+    A, b, _ = ls_problem
+    A = sp.csc_matrix(A) if sparse else A
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastls.ConvergenceWarning)
+        for prob in (bcd.LeastSquares(A, b), bcd.Lasso(A, b, 0.1)):
+            for maxiter in (0, 7, 500):
+                res = bcd.minimize(prob, rule="gsl" if prob.l1 == 0 else "gs-q", maxiter=maxiter)
+                assert res.residual_norm == pytest.approx(np.linalg.norm(b - A @ res.x), rel=1e-10)
+        res = bcd.minimize(bcd.Logistic(A, np.sign(b), l2=1.0), maxiter=50)
+    assert res.residual_norm == res.optimality
+
+
+def test_option_lists_come_from_the_native_enums():
+    assert bcd.RULES == ("cyclic", "random", "lipschitz", "gs", "gsl", "gsd", "gsq", "gs-q", "gsl-q",
+                         "gs-r", "gsl-r")
+    assert bcd.UPDATES == ("gradient", "matrix", "newton", "prox-gradient", "prox-newton",
+                           "message-passing")
+    assert bcd.RULES == tuple(r.name.replace("_", "-") for r in _core.bcd.Rule)
+    assert bcd.UPDATES == tuple(u.name.replace("_", "-") for u in _core.bcd.Update)
 
 
 def test_max_iter_warns(ls_problem):

@@ -59,6 +59,16 @@ def test_lasso_matches_sklearn(rng, sparse, shape, ratio):
         assert np.abs(res.x - ref).max() <= 1e-6 * np.abs(ref).max()
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_lasso_residual_norm_is_the_numpy_formula(rng, sparse, fit_intercept):
+    """residual_norm is the kernel's own residual, equal to ||b - A x - c||."""
+    A, b = _data(100, 300, rng, sparse)
+    b = b + 3.0
+    res = bcd.lasso(A, b, 0.05, fit_intercept=fit_intercept)
+    assert res.residual_norm == pytest.approx(np.linalg.norm(b - A @ res.x - res.intercept), rel=1e-10)
+
+
 def test_lasso_dense_c_order_and_no_anderson_agree(rng):
     A, b = _data(150, 300, rng)
     alpha = np.abs(A.T @ b).max() / 150 / 30

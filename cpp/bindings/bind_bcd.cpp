@@ -1,8 +1,10 @@
 // fastls._core.bcd: greedy block coordinate descent, its graph blocks and the
 // working-set Lasso. Python validates everything first; arrays arrive as
 // float64 (F-contiguous dense) or as CSC triplets with int64 indices.
-#include <map>
-#include <string>
+#include <pybind11/functional.h>
+#include <pybind11/native_enum.h>
+
+#include <algorithm>
 
 #include "common.hpp"
 #include "families.hpp"
@@ -15,7 +17,6 @@ namespace {
 
 using namespace fastls::bcd;
 using IntArray = py::array_t<std::int64_t, py::array::c_style>;
-using Vec = Eigen::Ref<const Eigen::VectorXd>;
 
 // (data, indices, indptr, rows, cols) -> a no-copy CSC view; the caller keeps the arrays alive.
 CscMap csc_view(const py::tuple& t) {
@@ -28,97 +29,120 @@ CscMap csc_view(const py::tuple& t) {
     return CscMap(rows, cols, data.size(), indptr.data(), indices.data(), data.data());
 }
 
-std::shared_ptr<const Design> design(const py::object& A) {
-    if (py::isinstance<py::tuple>(A)) return std::make_shared<DesignOf<SparseCols>>(SparseCols{csc_view(A)});
+DenseCols dense_view(const py::object& A) {
     auto arr = A.cast<py::array>();
     require(arr.ndim() == 2 && is_float64(arr) && (arr.flags() & py::array::f_style),
             "A must be a 2-D F-contiguous float64 array");
-    return std::make_shared<DesignOf<DenseCols>>(
-        DenseCols{Eigen::Map<const MatrixXd>(static_cast<const double*>(arr.data()), arr.shape(0), arr.shape(1))});
+    return DenseCols{Eigen::Map<const MatrixXd>(static_cast<const double*>(arr.data()), arr.shape(0), arr.shape(1))};
 }
 
-std::vector<Block> blocks_from(const IntArray& indptr, const IntArray& indices) {
-    std::vector<Block> out;
-    const auto* p = indptr.data();
-    for (py::ssize_t k = 0; k + 1 < indptr.size(); ++k) out.emplace_back(indices.data() + p[k], indices.data() + p[k + 1]);
+std::shared_ptr<const Design> design(const py::object& A) {
+    if (py::isinstance<py::tuple>(A)) return std::make_shared<DesignOf<SparseCols>>(SparseCols{csc_view(A)});
+    return std::make_shared<DesignOf<DenseCols>>(dense_view(A));
+}
+
+Block to_block(const IntArray& a) { return Block(a.data(), a.data() + a.size()); }
+
+py::array_t<std::int64_t> to_array(const Block& b) {
+    py::array_t<std::int64_t> out(py::ssize_t(b.size()));
+    std::copy(b.begin(), b.end(), out.mutable_data());
     return out;
 }
 
-py::tuple blocks_to(const std::vector<Block>& blocks) {
-    std::vector<std::int64_t> indptr{0}, indices;
-    for (const Block& b : blocks) {
-        indices.insert(indices.end(), b.begin(), b.end());
-        indptr.push_back(std::int64_t(indices.size()));
-    }
-    return py::make_tuple(py::array(py::cast(indptr)), py::array(py::cast(indices)));
+py::list to_arrays(const std::vector<Block>& blocks) {
+    py::list out;
+    for (const Block& b : blocks) out.append(to_array(b));
+    return out;
 }
 
-const std::map<std::string, Rule> kRules = {
-    {"cyclic", Rule::Cyclic}, {"random", Rule::Random}, {"lipschitz", Rule::Lipschitz},
-    {"gs", Rule::GS}, {"gsl", Rule::GSL}, {"gsd", Rule::GSD}, {"gsq", Rule::GSQ},
-    {"gs-q", Rule::GSq}, {"gsl-q", Rule::GSLq}, {"gs-r", Rule::GSr}, {"gsl-r", Rule::GSLr}};
-const std::map<std::string, Update> kUpdates = {
-    {"gradient", Update::Gradient}, {"matrix", Update::Matrix}, {"newton", Update::Newton},
-    {"prox-gradient", Update::ProxGradient}, {"prox-newton", Update::ProxNewton},
-    {"message-passing", Update::MessagePassing}};
-
-template <class M>
-auto lookup(const M& table, const std::string& key, const char* what) {
-    auto it = table.find(key);
-    require(it != table.end(), std::string("unknown ") + what + ": " + key);
-    return it->second;
+Outcome run(std::unique_ptr<Smooth> f, const Options& o) {
+    return without_gil([&] { return fastls::bcd::minimize(*f, o); });
 }
 
 }  // namespace
 
 void bind_bcd(py::module_& m) {
+    // Python derives its option strings from these names ('_' <-> '-').
+    py::native_enum<Rule>(m, "Rule", "enum.Enum", "Block selection rule (note sections 3-4).")
+        .value("cyclic", Rule::Cyclic)
+        .value("random", Rule::Random)
+        .value("lipschitz", Rule::Lipschitz)
+        .value("gs", Rule::GS)
+        .value("gsl", Rule::GSL)
+        .value("gsd", Rule::GSD)
+        .value("gsq", Rule::GSQ)
+        .value("gs_q", Rule::GSq)
+        .value("gsl_q", Rule::GSLq)
+        .value("gs_r", Rule::GSr)
+        .value("gsl_r", Rule::GSLr)
+        .finalize();
+    py::native_enum<Update>(m, "Update", "enum.Enum", "Block update (note section 5).")
+        .value("gradient", Update::Gradient)
+        .value("matrix", Update::Matrix)
+        .value("newton", Update::Newton)
+        .value("prox_gradient", Update::ProxGradient)
+        .value("prox_newton", Update::ProxNewton)
+        .value("message_passing", Update::MessagePassing)
+        .finalize();
+
+    py::class_<Options>(m, "Options", "Options of the greedy BCD loop (see fastls/bcd/minimize.hpp).")
+        .def(py::init<>())
+        .def_readwrite("rule", &Options::rule)
+        .def_readwrite("update", &Options::update)
+        .def_property(
+            "blocks", [](const Options& o) { return to_arrays(o.blocks); },
+            [](Options& o, const std::vector<IntArray>& blocks) {
+                o.blocks.clear();
+                for (const IntArray& b : blocks) o.blocks.push_back(to_block(b));
+            },
+            "fixed partition as a list of int64 index arrays; empty: variable blocks")
+        .def_readwrite("block_size", &Options::block_size, "variable blocks: variables per iteration")
+        .def_readwrite("forest_blocks", &Options::forest_blocks, "variable forest blocks (message passing)")
+        .def_readwrite("alpha", &Options::alpha, "weight of the L1 term")
+        .def_readwrite("maxiter", &Options::maxiter)
+        .def_readwrite("tol", &Options::tol)
+        .def_readwrite("f_opt", &Options::f_opt, "None: stop on optimality <= tol * initial; else on F - f_opt <= tol")
+        .def_readwrite("seed", &Options::seed, "Philox key of the random rules")
+        .def_readwrite("record_blocks", &Options::record_blocks)
+        .def_readwrite("callback", &Options::callback,
+                       "callable(k, x, F) run with the GIL after every iteration; True stops the run");
+    py::class_<Outcome>(m, "Outcome", "What the greedy BCD loop returns.")
+        .def_property_readonly("x", [](const Outcome& o) -> Eigen::VectorXd { return o.x; }, "a copy the caller owns")
+        .def_property_readonly("history", [](const Outcome& o) { return py::array(py::cast(o.history)); },
+                               "F(x^k), k = 0..nit")
+        .def_readonly("nit", &Outcome::nit)
+        .def_readonly("converged", &Outcome::converged)
+        .def_readonly("stopped", &Outcome::stopped, "by the callback")
+        .def_readonly("optimality", &Outcome::optimality)
+        .def_readonly("residual_norm", &Outcome::residual_norm, "||A x - b|| for least squares, else the optimality")
+        .def_property_readonly("blocks", [](const Outcome& o) { return to_arrays(o.blocks); },
+                               "the selected blocks (with record_blocks)");
+
     m.def(
-        "minimize",
-        [](const std::string& kind, const py::object& A, const Eigen::VectorXd& target,
-           const Eigen::VectorXi& labels, int n_classes, double l2, double scale, const std::string& rule,
-           const std::string& update, const IntArray& block_ptr, const IntArray& block_idx,
-           Index block_size, bool forest, double alpha, Index maxiter, double tol, py::object f_opt,
-           std::uint64_t seed, bool record_blocks, py::object callback) -> py::tuple {
-            Options o;
-            o.rule = lookup(kRules, rule, "rule");
-            o.update = lookup(kUpdates, update, "update");
-            o.blocks = blocks_from(block_ptr, block_idx);
-            o.block_size = block_size;
-            o.forest_blocks = forest;
-            o.alpha = alpha;
-            o.maxiter = maxiter;
-            o.tol = tol;
-            if (!f_opt.is_none()) o.f_opt = f_opt.cast<double>();
-            o.seed = seed;
-            o.record_blocks = record_blocks;
-            if (!callback.is_none())
-                o.callback = [callback](Index k, const Eigen::VectorXd& x, double F) {
-                    py::gil_scoped_acquire gil;
-                    return bool(py::bool_(callback(k, Eigen::VectorXd(x), F)));
-                };
-            std::unique_ptr<Smooth> f;
-            std::optional<CscMap> graph;
-            if (kind == "quadratic") {
-                graph = csc_view(A.cast<py::tuple>());
-                o.graph = &*graph;
-                f = make_quadratic(*graph, target);
-            } else {
-                auto D = design(A);
-                if (kind == "least_squares") f = make_least_squares(D, target, scale);
-                else if (kind == "logistic") f = make_logistic(D, target, l2);
-                else if (kind == "softmax") f = make_softmax(D, labels, n_classes, l2);
-                else throw InvalidArgument("unknown problem kind: " + kind);
-            }
-            Outcome out = without_gil([&] { return fastls::bcd::minimize(*f, o); });
-            return py::make_tuple(std::move(out.x), py::array(py::cast(out.history)), out.nit, out.converged,
-                                  out.stopped, out.optimality, blocks_to(out.blocks));
+        "least_squares",
+        [](const py::object& A, const Eigen::VectorXd& b, double scale, const Options& o) {
+            return run(make_least_squares(design(A), b, scale), o);
         },
-        py::arg("kind"), py::arg("A"), py::arg("target"), py::arg("labels"), py::arg("n_classes"),
-        py::arg("l2"), py::arg("scale"), py::arg("rule"), py::arg("update"), py::arg("block_ptr"),
-        py::arg("block_idx"), py::arg("block_size"), py::arg("forest"), py::arg("alpha"),
-        py::arg("maxiter"), py::arg("tol"), py::arg("f_opt"), py::arg("seed"), py::arg("record_blocks"),
-        py::arg("callback"),
-        "Greedy BCD loop. Returns (x, history, nit, converged, stopped, optimality, (block_ptr, block_idx)).");
+        py::arg("A"), py::arg("b"), py::arg("scale"), py::arg("options"), "BCD on (scale/2) ||A x - b||^2 + alpha ||x||_1.");
+    m.def(
+        "logistic",
+        [](const py::object& A, const Eigen::VectorXd& y, double l2, const Options& o) {
+            return run(make_logistic(design(A), y, l2), o);
+        },
+        py::arg("A"), py::arg("y"), py::arg("l2"), py::arg("options"), "BCD on logistic loss (y in {-1, 1}) + l2/2 ||x||^2.");
+    m.def(
+        "softmax",
+        [](const py::object& A, const Eigen::VectorXi& labels, int n_classes, double l2, const Options& o) {
+            return run(make_softmax(design(A), labels, n_classes, l2), o);
+        },
+        py::arg("A"), py::arg("labels"), py::arg("n_classes"), py::arg("l2"), py::arg("options"),
+        "BCD on multinomial logistic loss + l2/2 ||X||^2; x = X (p x n_classes) row by row.");
+    m.def(
+        "quadratic",
+        [](const py::tuple& M, const Eigen::VectorXd& c, const Options& o) {
+            return run(make_quadratic(csc_view(M), c), o);
+        },
+        py::arg("M"), py::arg("c"), py::arg("options"), "BCD on 1/2 x^T M x - c^T x, M a CSC tuple (label propagation).");
 
     py::class_<LassoOptions>(m, "LassoOptions", "Options of the working-set Lasso kernel (see fastls/bcd/lasso.hpp).")
         .def(py::init<>())
@@ -138,6 +162,7 @@ void bind_bcd(py::module_& m) {
         .def_readonly("rel_gap", &LassoOutcome::rel_gap, "gap / P(0) (0 when P(0) = 0)")
         .def_readonly("p0", &LassoOutcome::p0)
         .def_readonly("objective", &LassoOutcome::objective)
+        .def_readonly("residual_norm", &LassoOutcome::residual_norm, "||b - A x - c u||")
         .def_readonly("n_outer", &LassoOutcome::n_outer)
         .def_readonly("n_epochs", &LassoOutcome::n_epochs)
         .def_readonly("converged", &LassoOutcome::converged)
@@ -150,10 +175,7 @@ void bind_bcd(py::module_& m) {
                 SparseCols S{csc_view(A.cast<py::tuple>())};
                 return without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x0), o); });
             }
-            auto arr = A.cast<py::array>();
-            require(arr.ndim() == 2 && is_float64(arr) && (arr.flags() & py::array::f_style),
-                    "A must be a 2-D F-contiguous float64 array");
-            DenseCols D{Eigen::Map<const MatrixXd>(static_cast<const double*>(arr.data()), arr.shape(0), arr.shape(1))};
+            DenseCols D = dense_view(A);
             return without_gil([&] { return fastls::bcd::lasso(D, b, std::move(x0), o); });
         },
         py::arg("A"), py::arg("b"), py::arg("x0"), py::arg("options"),
@@ -162,30 +184,24 @@ void bind_bcd(py::module_& m) {
     m.def("forest_solve",
           [](const py::tuple& M, const IntArray& block, const Eigen::VectorXd& rhs) {
               CscMap G = csc_view(M);
-              Block b(block.data(), block.data() + block.size());
+              Block b = to_block(block);
               require(Index(b.size()) == rhs.size(), "rhs must have one entry per block index");
               for (Index v : b) require(v >= 0 && v < G.cols(), "block index out of range");
               return without_gil([&] { return forest_solve(G, b, rhs); });
           },
           py::arg("M"), py::arg("block"), py::arg("rhs"), "Solve M[b, b] d = rhs on a forest block.");
     m.def("forest_partition",
-          [](const py::tuple& M, const IntArray& order) -> py::tuple {
-              CscMap G = csc_view(M);
-              return blocks_to(forest_partition(G, Block(order.data(), order.data() + order.size())));
+          [](const py::tuple& M, const IntArray& order) {
+              return to_arrays(forest_partition(csc_view(M), to_block(order)));
           },
           py::arg("M"), py::arg("order"));
     m.def("greedy_coloring",
-          [](const py::tuple& M, const IntArray& order) -> py::tuple {
-              CscMap G = csc_view(M);
-              return blocks_to(greedy_coloring(G, Block(order.data(), order.data() + order.size())));
+          [](const py::tuple& M, const IntArray& order) {
+              return to_arrays(greedy_coloring(csc_view(M), to_block(order)));
           },
           py::arg("M"), py::arg("order"));
     m.def("grow_forest",
-          [](const py::tuple& M, const IntArray& order) {
-              CscMap G = csc_view(M);
-              Block b = grow_forest(G, Block(order.data(), order.data() + order.size()));
-              return py::array(py::cast(std::vector<std::int64_t>(b.begin(), b.end())));
-          },
+          [](const py::tuple& M, const IntArray& order) { return to_array(grow_forest(csc_view(M), to_block(order))); },
           py::arg("M"), py::arg("order"));
 }
 

@@ -129,6 +129,7 @@ public:
         out.rel_gap = out.gaps.back();
         out.p0 = p0_ / double(m_);
         out.objective = (0.5 * R_.squaredNorm() + lam_ * x_.lpNorm<1>()) / double(m_);
+        out.residual_norm = R_.norm();
         return out;
     }
 

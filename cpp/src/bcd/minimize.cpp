@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <random>
 
 #include "fastls/bcd/graph.hpp"
 #include "fastls/common/error.hpp"
 #include "fastls/common/interrupt.hpp"
+#include "fastls/common/philox.hpp"
 
 namespace fastls::bcd {
 namespace {
@@ -85,14 +85,59 @@ void small_lasso(const MatrixXd& H, const VectorXd& lin, double alpha, VectorXd&
     }
 }
 
+// Sequential 64-bit words of Philox4x32-10 keyed by the seed (counter = block
+// number), as the sketches key it: unlike std::mt19937_64 with the std
+// distributions, the same stream under every standard library.
+class Rng {
+public:
+    explicit Rng(std::uint64_t seed) : key_(seed) {}
+
+    std::uint64_t below(std::uint64_t n) {  // uniform in [0, n)
+        const std::uint64_t w = next();
+        return fastls::below(std::uint32_t(w >> 32), std::uint32_t(w), n);
+    }
+    double uniform() { return (double(next() >> 11) + 0.5) * 0x1.0p-53; }  // in (0, 1)
+    template <class It>
+    void shuffle(It first, It last) {  // Fisher-Yates
+        for (auto i = last - first; i > 1; --i)
+            std::iter_swap(first + (i - 1), first + std::ptrdiff_t(below(std::uint64_t(i))));
+    }
+
+private:
+    static constexpr int kLanes = 8;
+
+    std::uint64_t next() {
+        if (pos_ == 2 * kLanes) {
+            std::uint32_t x[4][kLanes];
+            for (int l = 0; l < kLanes; ++l) {
+                x[0][l] = std::uint32_t(block_ + std::uint64_t(l));
+                x[1][l] = std::uint32_t((block_ + std::uint64_t(l)) >> 32);
+                x[2][l] = x[3][l] = 0;
+            }
+            philox4x32_10_lanes<kLanes>(x, key_);
+            for (int l = 0; l < kLanes; ++l) {
+                buf_[2 * l] = std::uint64_t(x[0][l]) << 32 | x[1][l];
+                buf_[2 * l + 1] = std::uint64_t(x[2][l]) << 32 | x[3][l];
+            }
+            block_ += kLanes;
+            pos_ = 0;
+        }
+        return buf_[pos_++];
+    }
+
+    std::uint64_t key_, block_ = 0;
+    int pos_ = 2 * kLanes;
+    std::uint64_t buf_[2 * kLanes];
+};
+
 bool greedy(Rule r) { return r != Rule::Cyclic && r != Rule::Random && r != Rule::Lipschitz; }
 
 class Engine {
 public:
-    Engine(Smooth& f, const Options& o) : f_(f), o_(o), rng_(o.seed), n_(f.n()) {
-        require(o.update != Update::MessagePassing || (o.graph && f.quadratic()),
+    Engine(Smooth& f, const Options& o) : f_(f), o_(o), graph_(f.graph()), rng_(o.seed), n_(f.n()) {
+        require(o.update != Update::MessagePassing || (graph_ && f.quadratic()),
                 "message passing needs a sparse quadratic problem (label propagation)");
-        require(!o.forest_blocks || o.graph, "forest blocks need a graph");
+        require(!o.forest_blocks || graph_, "forest blocks need a graph");
         L_ = f.lipschitz();
         if (o.rule == Rule::GSL && o.blocks.empty()) G_ = f.gershgorin();  // VB "GSL" = Gershgorin GSD
         Lmax_ = L_.maxCoeff();
@@ -141,6 +186,7 @@ public:
             f_.gradient(g);
             out.optimality = optimality(g);
         }
+        out.residual_norm = f_.residual_norm().value_or(out.optimality);
         out.x = f_.x();
         return out;
     }
@@ -170,13 +216,13 @@ private:
         BlockInfo& bi = info_[k];
         if (bi.ready) return bi;
         const Block& b = o_.blocks[k];
-        if (o_.graph && b.size() > 300) {  // big graph blocks: Gershgorin bounds from sparse rows
+        if (graph_ && b.size() > 300) {  // big graph blocks: Gershgorin bounds from sparse rows
             bi.D.resize(Index(b.size()));
             std::vector<char> in(size_t(n_), 0);
             for (Index v : b) in[size_t(v)] = 1;
             for (size_t i = 0; i < b.size(); ++i) {
                 double s = 0.0;
-                for (CscMap::InnerIterator it(*o_.graph, b[i]); it; ++it)
+                for (CscMap::InnerIterator it(*graph_, b[i]); it; ++it)
                     if (in[size_t(it.row())]) s += std::abs(it.value());
                 bi.D[Index(i)] = s;
             }
@@ -220,10 +266,8 @@ private:
     Block random_subset(Index k) {
         Block idx(static_cast<size_t>(n_));
         std::iota(idx.begin(), idx.end(), Index(0));
-        for (Index i = 0; i < k; ++i) {
-            std::uniform_int_distribution<Index> pick(i, n_ - 1);
-            std::swap(idx[size_t(i)], idx[size_t(pick(rng_))]);
-        }
+        for (Index i = 0; i < k; ++i)  // partial Fisher-Yates
+            std::swap(idx[size_t(i)], idx[size_t(i) + size_t(rng_.below(std::uint64_t(n_ - i)))]);
         idx.resize(size_t(k));
         std::sort(idx.begin(), idx.end());
         return idx;
@@ -270,9 +314,9 @@ private:
                 const VectorXd s = coordinate_scores(g);
                 std::stable_sort(order.begin(), order.end(), [&](Index a, Index c) { return s[a] > s[c]; });
             } else {
-                std::shuffle(order.begin(), order.end(), rng_);
+                rng_.shuffle(order.begin(), order.end());
             }
-            b = grow_forest(*o_.graph, order);
+            b = grow_forest(*graph_, order);
             return;
         }
         if (o_.blocks.empty()) {
@@ -281,7 +325,7 @@ private:
                     if (cursor_ >= perm_.size()) {
                         perm_.resize(size_t(n_));
                         std::iota(perm_.begin(), perm_.end(), Index(0));
-                        std::shuffle(perm_.begin(), perm_.end(), rng_);
+                        rng_.shuffle(perm_.begin(), perm_.end());
                         cursor_ = 0;
                     }
                     const std::size_t end = std::min(perm_.size(), cursor_ + std::size_t(tau));
@@ -293,9 +337,7 @@ private:
                 case Rule::Random: b = random_subset(tau); return;
                 case Rule::Lipschitz: {  // tau distinct, probability ~ L_i (Efraimidis-Spirakis keys)
                     VectorXd key(n_);
-                    std::uniform_real_distribution<double> u(0.0, 1.0);
-                    for (Index i = 0; i < n_; ++i)
-                        key[i] = L_[i] > 0 ? std::log(std::max(u(rng_), 1e-300)) / L_[i] : -INFINITY;
+                    for (Index i = 0; i < n_; ++i) key[i] = L_[i] > 0 ? std::log(rng_.uniform()) / L_[i] : -INFINITY;
                     b = top_k(key, tau);
                     return;
                 }
@@ -306,12 +348,12 @@ private:
         const std::size_t nb = o_.blocks.size();
         switch (o_.rule) {
             case Rule::Cyclic: fixed = cursor_++ % nb; break;
-            case Rule::Random: fixed = std::uniform_int_distribution<std::size_t>(0, nb - 1)(rng_); break;
+            case Rule::Random: fixed = std::size_t(rng_.below(nb)); break;
             case Rule::Lipschitz: {
                 std::vector<double> cum(nb);
                 double total = 0.0;
                 for (std::size_t k = 0; k < nb; ++k) cum[k] = total += block_info(k).L;
-                const double r = std::uniform_real_distribution<double>(0.0, total)(rng_);
+                const double r = rng_.uniform() * total;
                 fixed = std::size_t(std::upper_bound(cum.begin(), cum.end(), r) - cum.begin());
                 fixed = std::min(fixed, nb - 1);
                 break;
@@ -433,14 +475,15 @@ private:
                 }
                 break;
             }
-            case Update::MessagePassing: d = forest_solve(*o_.graph, b, -gb); break;
+            case Update::MessagePassing: d = forest_solve(*graph_, b, -gb); break;
         }
         if (d.allFinite()) f_.step(b, d);
     }
 
     Smooth& f_;
     const Options& o_;
-    std::mt19937_64 rng_;
+    const CscMap* graph_;  // sparse M of a quadratic, else null
+    Rng rng_;
     Index n_;
     VectorXd L_, G_;
     double Lmax_ = 0.0;

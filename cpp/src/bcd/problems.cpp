@@ -59,6 +59,7 @@ public:
         return 0.5 * scale_ * r.squaredNorm();
     }
     bool quadratic() const override { return true; }
+    std::optional<double> residual_norm() const override { return r_.norm(); }
 
 private:
     std::shared_ptr<const Design> A_;
@@ -330,6 +331,7 @@ public:
         return f;
     }
     bool quadratic() const override { return true; }
+    const CscMap* graph() const override { return &M_; }
 
 private:
     CscMap M_;

@@ -22,11 +22,12 @@ __all__ = [
     "RULES", "PARTITIONS", "UPDATES",
 ]
 
-RULES = ("cyclic", "random", "lipschitz", "gs", "gsl", "gsd", "gsq", "gs-q", "gsl-q", "gs-r", "gsl-r")
+# The option strings are the native enums' names with '-' for '_'.
+RULES = tuple(r.name.replace("_", "-") for r in _core.bcd.Rule)
+UPDATES = tuple(u.name.replace("_", "-") for u in _core.bcd.Update)
 PROX_RULES = ("gs-q", "gsl-q", "gs-r", "gsl-r")
 PARTITIONS = ("variable", "sorted", "order", "random", "avg", "red-black", "tree", "forest")
 GRAPH_PARTITIONS = ("red-black", "tree", "forest")
-UPDATES = ("gradient", "matrix", "newton", "prox-gradient", "prox-newton", "message-passing")
 
 
 class BCDStatus(IntEnum):
@@ -68,8 +69,7 @@ def _fixed_partition(problem, partition, tau, rng):
         if problem.grid_shape is not None and partition in ("red-black", "tree"):
             return problem._grid_blocks(partition)
         fn = _core.bcd.greedy_coloring if partition == "red-black" else _core.bcd.forest_partition
-        ptr, idx = fn(_native(problem.M), np.arange(n, dtype=np.int64))
-        return np.split(idx, ptr[1:-1])
+        return fn(_native(problem.M), np.arange(n, dtype=np.int64))
     if partition == "order":
         perm = np.arange(n)
     elif partition == "random":
@@ -209,38 +209,30 @@ def minimize(problem: _Problem, *, rule: str = "gsl", partition: str = "variable
     if rule == "gsq" and forest:
         raise ValueError("rule 'gsq' does not apply to forest blocks")
 
-    seed = native_seed(random_state)
-    if partition == "variable":
-        ptr, idx = np.zeros(1, np.int64), np.zeros(0, np.int64)
-    else:
-        blocks = _fixed_partition(problem, partition, block_size, np.random.default_rng(seed))
-        ptr = np.concatenate([[0], np.cumsum([len(b) for b in blocks])]).astype(np.int64)
-        idx = np.concatenate(blocks).astype(np.int64)
+    o = _core.bcd.Options()
+    o.rule = _core.bcd.Rule[rule.replace("-", "_")]
+    o.update = _core.bcd.Update[update.replace("-", "_")]
+    o.seed = native_seed(random_state)
+    if partition != "variable":
+        o.blocks = _fixed_partition(problem, partition, block_size, np.random.default_rng(o.seed))
+    o.block_size, o.forest_blocks, o.alpha = block_size, forest, problem.l1
+    o.maxiter, o.tol, o.f_opt = maxiter, tol, f_opt
+    o.record_blocks, o.callback = return_blocks, callback
+    out = problem._run(o)
 
-    target = getattr(problem, "b", None)
-    if target is None:
-        target = problem.c if isinstance(problem, LabelPropagation) else problem.y
-    labels = problem.y if isinstance(problem, Softmax) else np.zeros(0, np.int32)
-    if isinstance(problem, Softmax):
-        target = np.zeros(0)
-    x, history, nit, converged, stopped, optimality, (bptr, bidx) = _core.bcd.minimize(
-        problem.kind, _native(problem.A), np.asarray(target, np.float64), labels,
-        getattr(problem, "n_classes", 0), getattr(problem, "l2", 0.0), problem.scale, rule, update,
-        ptr, idx, block_size, forest, problem.l1, maxiter, tol, f_opt, seed, return_blocks, callback)
-
-    status = (BCDStatus.CONVERGED if converged else
-              BCDStatus.CALLBACK if stopped else BCDStatus.MAX_ITER)
+    status = (BCDStatus.CONVERGED if out.converged else
+              BCDStatus.CALLBACK if out.stopped else BCDStatus.MAX_ITER)
     if status == BCDStatus.MAX_ITER and tol > 0:
         warnings.warn(f"bcd.minimize: {_MESSAGES[status]} (maxiter={maxiter})", ConvergenceWarning,
                       stacklevel=2)
-    res_norm = problem._residual_norm(x)
+    x = out.x
     if isinstance(problem, Softmax):
         x = x.reshape(problem.A.shape[1], problem.n_classes)
+    history = out.history
     return BCDResult(
-        x=x, success=bool(converged), status=status, message=_MESSAGES[status], nit=int(nit),
-        residual_norm=float(optimality) if res_norm is None else res_norm,
-        fun=float(history[-1]), history=history, optimality=float(optimality),
-        blocks=np.split(bidx, bptr[1:-1]) if return_blocks and nit > 0 else ([] if return_blocks else None),
+        x=x, success=bool(out.converged), status=status, message=_MESSAGES[status], nit=int(out.nit),
+        residual_norm=float(out.residual_norm), fun=float(history[-1]), history=history,
+        optimality=float(out.optimality), blocks=out.blocks if return_blocks else None,
     )
 
 
@@ -389,7 +381,7 @@ def lasso(A: ArrayLike, b: ArrayLike, alpha: float, *, fit_intercept: bool = Fal
     return LassoResult(
         x=x, success=bool(out.converged), status=status,
         message="relative duality gap <= tol" if out.converged else "iteration budget exhausted",
-        nit=int(out.n_outer), residual_norm=float(np.linalg.norm(b - A @ x - out.intercept)),
+        nit=int(out.n_outer), residual_norm=float(out.residual_norm),
         intercept=float(out.intercept), gap=float(out.rel_gap), dual_gap=float(out.gap),
         objective=float(out.objective), n_epochs=int(out.n_epochs), gaps=out.gaps)
 

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike
 import scipy.sparse as sp
 from scipy.special import logsumexp
 
+from fastls import _core
 from fastls._validation import as_array, check_int, check_real
 
 __all__ = [
@@ -58,7 +59,6 @@ def _binary_labels(y, m):
 
 
 class _Problem:
-    kind = ""          # native problem kind
     l1 = 0.0           # weight of the L1 term in the native objective
     scale = 1.0        # least squares: f = scale/2 ||A x - b||^2
 
@@ -66,8 +66,9 @@ class _Problem:
     def n_variables(self) -> int:
         return self.A.shape[1]
 
-    def _residual_norm(self, x):
-        return None
+    def _run(self, options):
+        """The native BCD loop on this problem (a ``_core.bcd.Outcome``)."""
+        raise NotImplementedError
 
     def lipschitz(self) -> np.ndarray:
         """Coordinate-wise Lipschitz constants L_i (used by the fixed partitions)."""
@@ -105,7 +106,6 @@ class LeastSquares(_Problem):
     (<BCDStatus.CONVERGED: 0>, True)
     """
 
-    kind = "least_squares"
     _curvature = 1.0
 
     def __init__(self, A: ArrayLike, b: ArrayLike):
@@ -115,8 +115,8 @@ class LeastSquares(_Problem):
     def objective(self, x):
         return 0.5 * self.scale * float(np.sum((self.A @ x - self.b) ** 2)) + self.l1 * float(np.abs(x).sum())
 
-    def _residual_norm(self, x):
-        return float(np.linalg.norm(self.b - self.A @ x))
+    def _run(self, options):
+        return _core.bcd.least_squares(_native(self.A), self.b, self.scale, options)
 
 
 class Lasso(LeastSquares):
@@ -175,13 +175,15 @@ class Logistic(_Problem):
     (<BCDStatus.CONVERGED: 0>, True)
     """
 
-    kind = "logistic"
     _curvature = 0.25
 
     def __init__(self, A: ArrayLike, y: ArrayLike, *, l2: float = 0.0):
         self.A = _design(A)
         self.y = _binary_labels(y, self.A.shape[0])
         self.l2 = check_real(l2, "l2", low=0.0)
+
+    def _run(self, options):
+        return _core.bcd.logistic(_native(self.A), self.y, self.l2, options)
 
     def objective(self, x):
         z = self.A @ x
@@ -250,8 +252,6 @@ class Softmax(_Problem):
     (<BCDStatus.CONVERGED: 0>, (4, 3))
     """
 
-    kind = "softmax"
-
     def __init__(self, A: ArrayLike, y: ArrayLike, n_classes: int, *, l2: float = 0.0):
         self.A = _design(A)
         self.n_classes = check_int(n_classes, "n_classes", low=2)
@@ -272,6 +272,9 @@ class Softmax(_Problem):
         A = self.A
         sq = np.asarray(A.multiply(A).sum(axis=0)).ravel() if sp.issparse(A) else (A * A).sum(axis=0)
         return np.repeat(0.25 * sq + self.l2, self.n_classes)
+
+    def _run(self, options):
+        return _core.bcd.softmax(_native(self.A), self.y, self.n_classes, self.l2, options)
 
     def objective(self, x):
         X = np.asarray(x).reshape(self.A.shape[1], self.n_classes)
@@ -322,8 +325,6 @@ class LabelPropagation(_Problem):
     array([0.   , 0.111, 0.222, 0.333, 0.444, 0.556, 0.667, 0.778, 0.889,
            1.   ])
     """
-
-    kind = "quadratic"
 
     def __init__(self, W: ArrayLike, labels: ArrayLike, labeled: ArrayLike, *,
                  grid_shape: tuple[int, int] | None = None):
@@ -384,6 +385,9 @@ class LabelPropagation(_Problem):
 
     def lipschitz(self):
         return self.M.diagonal()
+
+    def _run(self, options):
+        return _core.bcd.quadratic(_native(self.M), self.c, options)
 
     def objective(self, x):
         return float(0.5 * x @ (self.M @ x) - self.c @ x)

@@ -40,6 +40,7 @@ struct LassoOutcome {
     double rel_gap = 0.0;      // gap / P(0); 0 when P(0) = 0
     double p0 = 0.0;           // P(0) = ||b - c0 u||^2 / (2m), c0 the best intercept for x = 0
     double objective = 0.0;    // 1/(2m)||b - Ax - c u||^2 + alpha ||x||_1
+    double residual_norm = 0.0;  // ||b - Ax - c u||
     Index n_outer = 0;         // outer iterations that did work (working-set solves or Newton steps)
     Index n_epochs = 0;        // inner CD epochs + Newton steps (passes over data)
     bool converged = false;

@@ -1,10 +1,12 @@
 // The greedy block coordinate descent loop (note sections 3-5): select a block
 // by a rule's score, update it, repeat. Selection and update are independent
-// choices; F(x) = f(x) + alpha ||x||_1 (alpha = 0: smooth).
+// choices; F(x) = f(x) + alpha ||x||_1 (alpha = 0: smooth). Random choices
+// draw from Philox4x32-10 keyed by the seed: the same run on every platform.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "fastls/bcd/problems.hpp"
 
@@ -25,7 +27,6 @@ struct Options {
     std::optional<double> f_opt;  // stop when F - f_opt <= tol; else optimality <= tol * initial
     std::uint64_t seed = 0;
     bool record_blocks = false;
-    const CscMap* graph = nullptr;  // sparse M of a quadratic (message passing, forests)
     // Called after every iteration (k, x, F); returning true stops the run.
     std::function<bool(Index, const VectorXd&, double)> callback;
 };
@@ -37,6 +38,7 @@ struct Outcome {
     bool converged = false;
     bool stopped = false;  // by the callback
     double optimality = 0.0;  // max min-norm subgradient at the last check
+    double residual_norm = 0.0;  // ||A x - b|| for least squares, else the optimality
     std::vector<Block> blocks;
 };
 

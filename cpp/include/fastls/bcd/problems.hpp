@@ -4,6 +4,7 @@
 // rules and updates of greedy BCD need (note sections 1.2-1.3).
 #pragma once
 #include <memory>
+#include <optional>
 
 #include "fastls/bcd/design.hpp"
 
@@ -27,6 +28,8 @@ public:
     virtual void step(const Block& b, const VectorXd& d) = 0;     // x_b += d
     virtual double value_after(const Block& b, const VectorXd& d) const = 0;  // f(x + U_b d)
     virtual bool quadratic() const { return false; }  // Hessian constant and equal to the bound
+    virtual const CscMap* graph() const { return nullptr; }  // sparse M of a quadratic (forests)
+    virtual std::optional<double> residual_norm() const { return {}; }  // ||A x - b|| (least squares)
 
 protected:
     VectorXd x_;
