@@ -104,8 +104,16 @@ void bind_bcd(py::module_& m) {
         .def_readwrite("f_opt", &Options::f_opt, "None: stop on optimality <= tol * initial; else on F - f_opt <= tol")
         .def_readwrite("seed", &Options::seed, "Philox key of the random rules")
         .def_readwrite("record_blocks", &Options::record_blocks)
-        .def_readwrite("callback", &Options::callback,
-                       "callable(k, x, F) run with the GIL after every iteration; True stops the run");
+        .def_property(
+            "callback", [](const Options& o) { return o.callback; },
+            [](Options& o, py::object cb) {  // truthiness of any return value, None included
+                if (cb.is_none()) o.callback = nullptr;
+                else o.callback = [cb](Index k, const Eigen::VectorXd& x, double F) {
+                    py::gil_scoped_acquire gil;
+                    return bool(py::bool_(cb(k, Eigen::VectorXd(x), F)));
+                };
+            },
+            "callable(k, x, F) run with the GIL after every iteration; a true value stops the run");
     py::class_<Outcome>(m, "Outcome", "What the greedy BCD loop returns.")
         .def_property_readonly("x", [](const Outcome& o) -> Eigen::VectorXd { return o.x; }, "a copy the caller owns")
         .def_property_readonly("history", [](const Outcome& o) { return py::array(py::cast(o.history)); },
