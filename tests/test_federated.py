@@ -291,7 +291,7 @@ def test_monte_carlo_with_a_factory_redraws_the_data():
 
 
 def test_link_noise_is_standard_normal_and_schedules_are_uniform():
-    z = _core.federated.normals(1, 0, 1, list(range(2000)), [3] * 2000, 50).ravel()
+    z = _core.federated.normals(1, 0, _core.federated.Link.downlink, list(range(2000)), [3] * 2000, 50).ravel()
     # 1e5 draws: mean within 5 sigma (1.6e-2), variance within 5 sigma (2.2e-2)
     assert abs(z.mean()) < 0.016 and abs(z.var() - 1) < 0.022
     assert abs(np.mean(z ** 4) - 3) < 0.15
@@ -420,18 +420,19 @@ def test_local_clients_driven_from_python_reproduce_solve(small, algorithm):
     clients = [fed.LocalClient(X, y, w, algorithm=algorithm, rho=2.0)
                for X, y, w in zip(small.X, small.y, small.weights)]
     noise = lambda link, k, r: s * _core.federated.normals(seed, 0, link, [k], [r], L)[0]  # noqa: E731
+    UP, DOWN = _core.federated.Link.uplink, _core.federated.Link.downlink
     ups = [c.start() for c in clients]
     stale = algorithm in ("admm", "rerce-clu")
     if stale:
-        store = np.array([u + noise(2, k, 0) for k, u in enumerate(ups)])
+        store = np.array([u + noise(UP, k, 0) for k, u in enumerate(ups)])
         glob = store.mean(0)
     else:
         S = _core.federated.schedule(seed, 0, 0, K, M)
-        glob, prev = np.mean([ups[k] + noise(2, k, 0) for k in S], axis=0), np.zeros(L)
+        glob, prev = np.mean([ups[k] + noise(UP, k, 0) for k in S], axis=0), np.zeros(L)
     for r in range(1, n_iter):
         msg = 2 * glob - prev if algorithm == "rerce" else glob
         S = _core.federated.schedule(seed, 0, r, K, M)
-        got = {k: clients[k].update(msg + noise(1, k, r), r) + noise(2, k, r) for k in S}
+        got = {k: clients[k].update(msg + noise(DOWN, k, r), r) + noise(UP, k, r) for k in S}
         if stale:
             for k, u in got.items():
                 store[k] = u
