@@ -470,3 +470,26 @@ def test_weights_none_equal_unit_weights_and_zero_weight_drops_a_sample(rng):
     dropped = fed.Problem([X if k != 1 else np.delete(X, 3, 0) for k, X in enumerate(p.X)],
                           [y if k != 1 else np.delete(y, 3) for k, y in enumerate(p.y)])
     np.testing.assert_allclose(fed.Problem(p.X, p.y, w).centralized(), dropped.centralized(), rtol=1e-12)
+
+
+def test_native_server_enforces_the_round_protocol():
+    """_core.federated.Server (the loop the Dask path drives) refuses uploads
+    out of begin_round() order and a round closed before every upload."""
+    assert fed.ALGORITHMS == ("admm", "rerce", "rerce-clu", "fedprox")
+    s = _core.federated.Settings()
+    s.algorithm, s.clients_per_round, s.n_rounds = _core.federated.Algorithm.rerce, 2, 3
+    server = _core.federated.Server(4, 3, s, 1.0)
+    ks = server.begin_round()
+    assert len(ks) == 2 and ks == sorted(ks)
+    with pytest.raises(ValueError, match="begin_round"):
+        server.receive(ks[1], np.zeros(3))
+    server.receive(ks[0], np.ones(3))
+    with pytest.raises(ValueError, match="upload first"):
+        server.end_round()
+    server.receive(ks[1], np.ones(3))
+    server.end_round()
+    np.testing.assert_array_equal(server.global_model, np.ones(3))
+    k = server.begin_round()[0]
+    np.testing.assert_array_equal(server.downlink(k), 2 * np.ones(3))  # RERCE: 2 w^(0) - w^(-1)
+    with pytest.raises(ValueError, match="one entry per feature"):
+        server.receive(k, np.ones(2))
