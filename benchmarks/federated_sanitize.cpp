@@ -4,7 +4,9 @@
 //       cpp/src/federated/*.cpp cpp/src/common/interrupt.cpp -o /tmp/fed_san && /tmp/fed_san
 // Runs every algorithm with noise and partial participation (ragged clients,
 // n_k < L and n_k > L), a Monte Carlo batch, and checks run 0 of the batch
-// equals a single run.
+// equals a single run, and that a Server stepped from outside with its own
+// Clients (as the Dask path does) equals the Simulation.
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -28,8 +30,7 @@ int main() {
         }
         factors.push_back(ClientFactor::from_data(X, y, w));
     }
-    std::vector<LocalOperator> ops;
-    for (const auto& f : factors) ops.emplace_back(f, 0.7);
+    const std::vector<LocalOperator> ops = operators(factors, 0.7);
     const Eigen::VectorXd ref = Eigen::VectorXd::Ones(L);
     int failures = 0;
     for (int a = 0; a < 4; ++a) {
@@ -37,17 +38,37 @@ int main() {
         s.algorithm = Algorithm(a);
         s.clients_per_round = 2;
         s.uplink_std = s.downlink_std = 0.1;
-        s.n_iter = 60;
+        s.rho = 0.7;
+        s.n_rounds = 60;
         s.seed = 42;
         Simulation sim(ops, s, 0, ref);
         run_to_end(sim, nullptr);
-        Eigen::MatrixXd local;
-        sim.local_models(local);
-        const Eigen::MatrixXd mc = monte_carlo(ops, s, 0, 70, ref);
-        const double diff = (mc.row(0).transpose() - sim.nmsd()).cwiseAbs().maxCoeff();
-        std::printf("algorithm %d: nmsd[end] %.3e, |MC run 0 - run| %.1e, local finite %d\n", a,
-                    sim.nmsd()[s.n_iter - 1], diff, int(local.allFinite()));
-        failures += !(diff == 0.0 && local.allFinite());
+        const RunResult res = sim.result();
+        const Eigen::MatrixXd mc = monte_carlo(factors, s, 0, 70, ref).nmsd;
+        const double diff = (mc.row(0).transpose() - res.nmsd).cwiseAbs().maxCoeff();
+        // The same run from outside: a Server and separately held Clients.
+        double scale = 0;
+        for (const auto& op : ops) scale = std::max(scale, op.w_breve.norm());
+        Server server(Index(ops.size()), L, s, 0, scale, Eigen::VectorXd());
+        std::vector<Client> clients;
+        for (const auto& op : ops) clients.emplace_back(op, s.algorithm);
+        while (!server.finished()) {
+            const long r = server.rounds_done();
+            const std::vector<Index> ks = server.begin_round();
+            if (r == 0) {
+                for (auto& c : clients) c.start();
+                for (Index k : ks) server.receive(k, clients[std::size_t(k)].start());
+            } else {
+                for (Index k : ks) server.receive(k, clients[std::size_t(k)].update(server.downlink(k), r));
+            }
+            server.end_round();
+        }
+        const double stepped = (server.global_model() - res.w).cwiseAbs().maxCoeff();
+        std::printf("algorithm %d: nmsd[end] %.3e, |MC run 0 - run| %.1e, |stepped - run| %.1e, "
+                    "local finite %d\n", a, res.nmsd[s.n_rounds - 1], diff, stepped,
+                    int(res.local_models.allFinite()));
+        failures += !(diff == 0.0 && stepped == 0.0 && res.local_models.allFinite() &&
+                      server.uplinks() == res.uplinks && server.downlinks() == res.downlinks);
     }
     return failures;
 }

@@ -291,7 +291,7 @@ def test_monte_carlo_with_a_factory_redraws_the_data():
 
 
 def test_link_noise_is_standard_normal_and_schedules_are_uniform():
-    z = _core.federated.normals(1, 0, 1, list(range(2000)), [3] * 2000, 50).ravel()
+    z = _core.federated.normals(1, 0, _core.federated.Link.downlink, list(range(2000)), [3] * 2000, 50).ravel()
     # 1e5 draws: mean within 5 sigma (1.6e-2), variance within 5 sigma (2.2e-2)
     assert abs(z.mean()) < 0.016 and abs(z.var() - 1) < 0.022
     assert abs(np.mean(z ** 4) - 3) < 0.15
@@ -420,18 +420,19 @@ def test_local_clients_driven_from_python_reproduce_solve(small, algorithm):
     clients = [fed.LocalClient(X, y, w, algorithm=algorithm, rho=2.0)
                for X, y, w in zip(small.X, small.y, small.weights)]
     noise = lambda link, k, r: s * _core.federated.normals(seed, 0, link, [k], [r], L)[0]  # noqa: E731
+    UP, DOWN = _core.federated.Link.uplink, _core.federated.Link.downlink
     ups = [c.start() for c in clients]
     stale = algorithm in ("admm", "rerce-clu")
     if stale:
-        store = np.array([u + noise(2, k, 0) for k, u in enumerate(ups)])
+        store = np.array([u + noise(UP, k, 0) for k, u in enumerate(ups)])
         glob = store.mean(0)
     else:
         S = _core.federated.schedule(seed, 0, 0, K, M)
-        glob, prev = np.mean([ups[k] + noise(2, k, 0) for k in S], axis=0), np.zeros(L)
+        glob, prev = np.mean([ups[k] + noise(UP, k, 0) for k in S], axis=0), np.zeros(L)
     for r in range(1, n_iter):
         msg = 2 * glob - prev if algorithm == "rerce" else glob
         S = _core.federated.schedule(seed, 0, r, K, M)
-        got = {k: clients[k].update(msg + noise(1, k, r), r) + noise(2, k, r) for k in S}
+        got = {k: clients[k].update(msg + noise(DOWN, k, r), r) + noise(UP, k, r) for k in S}
         if stale:
             for k, u in got.items():
                 store[k] = u
@@ -469,3 +470,26 @@ def test_weights_none_equal_unit_weights_and_zero_weight_drops_a_sample(rng):
     dropped = fed.Problem([X if k != 1 else np.delete(X, 3, 0) for k, X in enumerate(p.X)],
                           [y if k != 1 else np.delete(y, 3) for k, y in enumerate(p.y)])
     np.testing.assert_allclose(fed.Problem(p.X, p.y, w).centralized(), dropped.centralized(), rtol=1e-12)
+
+
+def test_native_server_enforces_the_round_protocol():
+    """_core.federated.Server (the loop the Dask path drives) refuses uploads
+    out of begin_round() order and a round closed before every upload."""
+    assert fed.ALGORITHMS == ("admm", "rerce", "rerce-clu", "fedprox")
+    s = _core.federated.Settings()
+    s.algorithm, s.clients_per_round, s.n_rounds = _core.federated.Algorithm.rerce, 2, 3
+    server = _core.federated.Server(4, 3, s, 1.0)
+    ks = server.begin_round()
+    assert len(ks) == 2 and ks == sorted(ks)
+    with pytest.raises(ValueError, match="begin_round"):
+        server.receive(ks[1], np.zeros(3))
+    server.receive(ks[0], np.ones(3))
+    with pytest.raises(ValueError, match="upload first"):
+        server.end_round()
+    server.receive(ks[1], np.ones(3))
+    server.end_round()
+    np.testing.assert_array_equal(server.global_model, np.ones(3))
+    k = server.begin_round()[0]
+    np.testing.assert_array_equal(server.downlink(k), 2 * np.ones(3))  # RERCE: 2 w^(0) - w^(-1)
+    with pytest.raises(ValueError, match="one entry per feature"):
+        server.receive(k, np.ones(2))

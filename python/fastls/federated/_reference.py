@@ -33,8 +33,8 @@ class Draws:
         pairs = [(k, r) for r, s in enumerate(self.schedules) for k in s]
         clients = [k for k, _ in pairs]
         rounds = [r for _, r in pairs]
-        up = fed.normals(seed, run, 2, clients, rounds, L)
-        down = fed.normals(seed, run, 1, clients, rounds, L)
+        up = fed.normals(seed, run, fed.Link.uplink, clients, rounds, L)
+        down = fed.normals(seed, run, fed.Link.downlink, clients, rounds, L)
         self.up, self.down, off = [], [], 0
         for s in self.schedules:
             self.up.append(up[off:off + len(s)])

@@ -31,7 +31,21 @@ __all__ = [
     "REFERENCE_SAMPLES",
 ]
 
-ALGORITHMS = {"admm": 0, "rerce": 1, "rerce-clu": 2, "fedprox": 3}
+# The algorithm names, from the native enum (C++ rerce_clu is "rerce-clu" here).
+ALGORITHMS = tuple(a.name.replace("_", "-") for a in _core.federated.Algorithm)
+
+
+def _native_algorithm(name):
+    return _core.federated.Algorithm[name.replace("-", "_")]
+
+
+def _settings(algorithm, rho, M, up, down, n_rounds, seed):
+    """The native run settings; the noise arguments are variances."""
+    s = _core.federated.Settings()
+    s.algorithm, s.rho, s.clients_per_round = _native_algorithm(algorithm), rho, M
+    s.uplink_std, s.downlink_std = math.sqrt(up), math.sqrt(down)
+    s.n_rounds, s.seed = n_rounds, seed
+    return s
 
 # Per-client sample sizes of the reference experiment (note, appendix A).
 REFERENCE_SAMPLES = (
@@ -278,10 +292,10 @@ class LocalClient:
 
     def __init__(self, X: ArrayLike, y: ArrayLike, weights: ArrayLike | None = None, *, algorithm: str = "rerce-clu", rho: float = 1.0):
         problem = Problem([X], [y], None if weights is None else [weights])
-        self.algorithm = check_option(algorithm, "algorithm", tuple(ALGORITHMS))
+        self.algorithm = check_option(algorithm, "algorithm", ALGORITHMS)
         self.rho = check_real(rho, "rho", low=0.0, low_open=True)
         self._native = _core.federated.LocalClient(problem.X[0], problem.y[0], problem.weights[0],
-                                                   self.rho, ALGORITHMS[self.algorithm])
+                                                   self.rho, _native_algorithm(self.algorithm))
         self.n_features = problem.n_features
 
     @property
@@ -388,7 +402,7 @@ def _check_common(problem, algorithm, rho, clients_per_round, uplink_noise, down
                   n_rounds):
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be a fastls.federated.Problem, got {type(problem).__name__}")
-    algorithm = check_option(algorithm, "algorithm", tuple(ALGORITHMS))
+    algorithm = check_option(algorithm, "algorithm", ALGORITHMS)
     rho = check_real(rho, "rho", low=0.0, low_open=True)
     K = problem.n_clients
     M = K if clients_per_round is None else check_int(clients_per_round, "clients_per_round", low=1, high=K)
@@ -493,32 +507,31 @@ def solve(problem: Problem, *, algorithm: str = "rerce-clu", rho: float = 1.0,
     ref = None if w_true is None else _check_reference(w_true, problem, "w_true")
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable or None")
-    seed = native_seed(random_state)
+    settings = _settings(algorithm, rho, M, up, down, n_rounds, native_seed(random_state))
     if cluster is not None:
-        from fastls.federated._dask import solve as solve_on_cluster
-        return solve_on_cluster(problem, algorithm, rho, M, up, down, n_rounds, ref, seed, callback,
-                                cluster)
-    w, local, nmsd, gnmsd, rounds, diverged, n_up, n_down = _core.federated.run(
-        problem._factors(), ALGORITHMS[algorithm], rho, M, math.sqrt(up), math.sqrt(down),
-        n_rounds, seed, ref, callback)
-    if diverged:
+        from fastls.federated._dask import run as run_on_cluster
+        out, residual = run_on_cluster(problem, algorithm, settings, ref, callback, cluster)
+    else:
+        out = _core.federated.run(problem._factors(), settings, ref, callback)
+        residual = math.sqrt(sum(_weighted_sq(Xk @ out.w - yk, wk)
+                                 for Xk, yk, wk in zip(problem.X, problem.y, problem.weights)))
+    if out.diverged:
         status = FederatedStatus.DIVERGED
-        warnings.warn(f"federated {algorithm!r} diverged at round {rounds - 1}", ConvergenceWarning,
-                      stacklevel=2)
-    elif rounds < n_rounds:
+        warnings.warn(f"federated {algorithm!r} diverged at round {out.rounds - 1}",
+                      ConvergenceWarning, stacklevel=2)
+    elif out.rounds < n_rounds:
         status = FederatedStatus.STOPPED
     else:
         status = FederatedStatus.COMPLETED
     history = global_history = None
     if ref is not None:
-        history, global_history = _db(nmsd[:rounds]), _db(gnmsd[:rounds])
-    residual = math.sqrt(sum(_weighted_sq(Xk @ w - yk, wk)
-                             for Xk, yk, wk in zip(problem.X, problem.y, problem.weights)))
+        history, global_history = _db(out.nmsd), _db(out.global_nmsd)
+    w = out.w
     return FederatedResult(
         x=w, w=w, success=status == FederatedStatus.COMPLETED, status=status,
-        message=_MESSAGES[status], nit=int(rounds), residual_norm=residual, local_models=local,
-        history=history, global_history=global_history, uplink_messages=int(n_up),
-        downlink_messages=int(n_down), algorithm=algorithm)
+        message=_MESSAGES[status], nit=int(out.rounds), residual_norm=residual,
+        local_models=out.local_models, history=history, global_history=global_history,
+        uplink_messages=int(out.uplinks), downlink_messages=int(out.downlinks), algorithm=algorithm)
 
 
 def _weighted_sq(r, weights):
@@ -575,13 +588,10 @@ def monte_carlo(problem: Problem | Callable[[np.random.Generator], Problem], n_r
     def one_batch(prob, first, count):
         args = _check_common(prob, algorithm, rho, clients_per_round, uplink_noise,
                              downlink_noise, n_rounds)
-        alg, rho_, M, up, down, iters = args
         ref = prob.centralized() if w_true is None else _check_reference(w_true, prob, "w_true")
         if not float(ref @ ref) > 0:  # the NMSD's denominator (0 also when it underflows)
             zero_reference.append(first)
-        return _core.federated.monte_carlo(
-            prob._factors(), ALGORITHMS[alg], rho_, M, math.sqrt(up), math.sqrt(down), iters,
-            seed, first, count, ref)
+        return _core.federated.monte_carlo(prob._factors(), _settings(*args, seed), first, count, ref)
 
     if fixed:
         local, glob = one_batch(problem, 0, n_runs)
