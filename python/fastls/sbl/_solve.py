@@ -222,13 +222,14 @@ def kron_matvec(factors: Sequence[ArrayLike], x: ArrayLike, adjoint: bool = Fals
     return _core.sbl.kron_matvec(mats, x, bool(adjoint))
 
 
-def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, prune_abs=0.0,
-           inner_tol=1e-5, inner_max_sweeps=100, block=None, beta=0.0, eps=1e-5, prune_snr=0.0,
-           noise_update="mackay", gamma_update=None, warning=ConvergenceWarning, stacklevel=3):
+def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, noise_update="mackay",
+           gamma_update=None, warning=ConvergenceWarning, stacklevel=3, **options):
     """Scale-free driver: y and every factor are scaled to unit RMS, the native EM
     loop runs on the scaled problem (so γ_0 = 1, the noise floor, prune_abs and eps
     are relative to the data), and x, γ, σ², the cost and the residual are scaled
-    back. y -> c y gives x -> c x; H_i -> c H_i gives x -> x / c (up to rounding)."""
+    back. y -> c y gives x -> c x; H_i -> c H_i gives x -> x / c (up to rounding).
+    options: validated fields of _core.sbl.Options (prune_abs, inner_tol, block, ...);
+    the others keep their C++ defaults."""
     maxiter = check_int(maxiter, "maxiter", low=1)
     tol = check_real(tol, "tol", low=0.0)
     if noise_var is not None:
@@ -246,14 +247,13 @@ def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, prune_abs=0.0
     learn, sigma2, floor = _noise(None if noise_var is None else noise_var / y_scale / y_scale, yn,
                                   noise_update)
     opt = _core.sbl.Options()
+    for name, value in options.items():
+        setattr(opt, name, value)
     opt.method = _core.sbl.Method["svd" if method == "sbl" else method]  # one factor: both are γ = d
-    opt.max_iter, opt.tol, opt.prune_rel, opt.prune_abs = maxiter, tol, prune_rel, prune_abs
+    opt.max_iter, opt.tol, opt.prune_rel = maxiter, tol, prune_rel
     opt.learn_noise, opt.noise_var, opt.noise_floor = learn, sigma2, floor
     opt.noise_update = _core.sbl.Update[noise_update]
     opt.gamma_update = _core.sbl.Update[gamma_update]
-    opt.inner_tol, opt.inner_max_sweeps, opt.prune_snr = inner_tol, inner_max_sweeps, prune_snr
-    opt.block = [False] * len(mats) if block is None else block
-    opt.beta, opt.eps = beta, eps
     fit = _core.sbl.kron_sbl(mats_n, yn, opt)
     gfac = fit.gamma_factors
     keep = [np.flatnonzero(g > 0) for g in gfac]
