@@ -146,6 +146,7 @@ def test_structured_estep_equals_dense_formulas(rng, shapes, complex_):
     # Both are backward-stable evaluations of well-conditioned (σ² = 0.3) formulas.
     for got, want in zip((e.mu, e.diag, e.cost, e.trace), ref):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10 * np.max(np.abs(want)))
+    np.testing.assert_allclose(e.dof, K.shape[0] - ref[3], rtol=1e-10)  # dof = M - trace
 
 
 # ---------------------------------------------------------------- classic SBL, I = 1
