@@ -141,11 +141,12 @@ def test_structured_estep_equals_dense_formulas(rng, shapes, complex_):
     K = kron(H)
     y = K @ (rng.standard_normal(K.shape[1]) * 0.5) + 0.1 * rng.standard_normal(K.shape[0])
     y = y.astype(K.dtype)
-    mu, diag, cost, trace = _core.sbl.estep(H, g, y, 0.3)
+    e = _core.sbl.estep(H, g, y, 0.3)
     ref = dense_estep(K, kron(g), y, 0.3)
     # Both are backward-stable evaluations of well-conditioned (σ² = 0.3) formulas.
-    for got, want in zip((mu, diag, cost, trace), ref):
+    for got, want in zip((e.mu, e.diag, e.cost, e.trace), ref):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10 * np.max(np.abs(want)))
+    np.testing.assert_allclose(e.dof, K.shape[0] - ref[3], rtol=1e-10)  # dof = M - trace
 
 
 # ---------------------------------------------------------------- classic SBL, I = 1
@@ -290,6 +291,13 @@ def test_am_cost_is_non_increasing(rng):
     assert res.cost[-1] < res.cost[0]
 
 
+def am_options(inner_tol, inner_max_sweeps):
+    opt = _core.sbl.Options()
+    opt.method = _core.sbl.Method.am
+    opt.inner_tol, opt.inner_max_sweeps = inner_tol, inner_max_sweeps
+    return opt
+
+
 def test_am_sweep_matches_closed_form_and_minimises_q(rng):
     """Note §3a: block update γ_i[k] = (n_i/N) Σ_{j_i=k} D[j] / ∏_{l≠i} γ_l[j_l], Gauss-Seidel,
     then ||γ_i|| = 1 for i < I; at convergence every ±1% change of one γ_i[k] raises Q."""
@@ -304,7 +312,7 @@ def test_am_sweep_matches_closed_form_and_minimises_q(rng):
         ref[i] = shape[i] / d.size * (D / outer).sum(axis=tuple(l for l in range(3) if l != i))
     scale = np.linalg.norm(ref[0]) * np.linalg.norm(ref[1])
     ref = [ref[0] / np.linalg.norm(ref[0]), ref[1] / np.linalg.norm(ref[1]), ref[2] * scale]
-    one = _core.sbl.am_project(d, g, 0.0, 1)
+    one = _core.sbl.am_project(d, g, am_options(0.0, 1))
     for got, want in zip(one, ref):
         np.testing.assert_allclose(got, want, rtol=1e-13)
 
@@ -312,7 +320,7 @@ def test_am_sweep_matches_closed_form_and_minimises_q(rng):
         gam = kron(gs)
         return np.sum(np.log(gam) + d / gam)
 
-    best = _core.sbl.am_project(d, g, 1e-15, 20000)
+    best = _core.sbl.am_project(d, g, am_options(1e-15, 20000))
     q0 = Q(best)
     for i, n in enumerate(shape):
         for k in range(n):
@@ -346,11 +354,15 @@ def test_private_kernels_check_shapes():
     with pytest.raises(ValueError, match="prod"):
         _core.sbl.svd_project(np.ones(5), [2, 3])
     with pytest.raises(ValueError, match="prod"):
-        _core.sbl.am_project(np.ones(5), [np.ones(2), np.ones(3)], 0.0, 1)
+        _core.sbl.am_project(np.ones(5), [np.ones(2), np.ones(3)], am_options(0.0, 1))
     with pytest.raises(ValueError, match="rows"):
         _core.sbl.nnls(np.eye(3), np.ones(2))
     with pytest.raises(ValueError, match="prior factor"):
         _core.sbl.estep([np.ones((2, 3))], [np.ones(2)], np.ones(2), 1.0)
+    pc = am_options(0.0, 1)
+    pc.method = _core.sbl.Method.pc  # pc needs coupling matrices, which am_project has not
+    with pytest.raises(ValueError, match="pc"):
+        _core.sbl.am_project(np.ones(6), [np.ones(2), np.ones(3)], pc)
 
 
 def test_nnls_matches_scipy(rng):
@@ -362,6 +374,29 @@ def test_nnls_matches_scipy(rng):
         A = rng.standard_normal((n + 3, n))
         b = A @ np.abs(t) - 0.5  # some constraints active at the solution
         np.testing.assert_allclose(_core.sbl.nnls(A, b), scipy.optimize.nnls(A, b)[0], atol=1e-10)
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("noise_var", [None, 1e-4], ids=["learned-noise", "known-noise"])
+def test_residual_norm_is_numpy_formula(rng, complex_, noise_var):
+    """The kernel returns ||y - H x|| for its final x; checked against NumPy on the dense H."""
+    H = random_factors(rng, [(6, 8), (5, 7)], complex_)
+    x = kron_sparse(rng, (8, 7), 2, complex_=complex_)
+    y = S.kron_matvec(H, x) + 0.01 * random_factors(rng, [(30, 1)], complex_)[0][:, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastls.ConvergenceWarning)
+        results = [S.kron_sbl(H, y, method="svd", noise_var=noise_var),
+                   S.kron_sbl(H, y, method="am", noise_var=noise_var),
+                   S.pc_kron_sbl(H, y, [0], noise_var=noise_var),
+                   S.sbl(kron(H), y, noise_var=noise_var)]
+    for res in results:
+        want = np.linalg.norm(y - kron(H) @ res.x)
+        # rounding of H x is ~eps ||y||, against a residual of ~1% of ||y||
+        assert res.residual_norm == pytest.approx(want, rel=1e-10), res.method
+    with pytest.warns(fastls.ConvergenceWarning):  # every entry pruned: x = 0, residual ||y||
+        res = S.kron_sbl(H, y, noise_var=1.0, prune_abs=1e10)
+    assert res.status == S.SBLStatus.ALL_PRUNED and not res.x.any()
+    assert res.residual_norm == pytest.approx(np.linalg.norm(y), rel=1e-14)
 
 
 # ---------------------------------------------------------------- recovery

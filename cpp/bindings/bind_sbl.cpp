@@ -2,6 +2,8 @@
 // EM loop of (Kronecker) sparse Bayesian learning, for float64 and complex128.
 // Factor lists are copied into Eigen matrices (small: Σ m_i n_i entries); the
 // long vectors (x, y) are viewed without copies.
+#include <pybind11/native_enum.h>
+
 #include "common.hpp"
 #include "families.hpp"
 #include "fastls/sbl/kron_sbl.hpp"
@@ -11,10 +13,34 @@ namespace {
 
 using Eigen::VectorXd;
 
+// The result structs hold Vec<S>, so each scalar gets its own class names
+// (suffix "" for float64, "Complex" for complex128).
 template <class S>
-void bind_scalar(py::module_& m) {
+void bind_scalar(py::module_& m, const std::string& suffix) {
     using Mats = std::vector<sbl::Mat<S>>;
     using VecRef = Eigen::Ref<const sbl::Vec<S>>;
+    using EStep = sbl::EStep<S>;
+    using Fit = sbl::Fit<S>;
+
+    py::class_<EStep>(m, ("EStep" + suffix).c_str(), "What the structured E-step returns.")
+        .def_readonly("mu", &EStep::mu, "posterior mean (kept entries, C order)")
+        .def_readonly("diag", &EStep::diag, "diag Σ")
+        .def_readonly("cost", &EStep::cost, "log det Σ_y + y^H Σ_y^{-1} y")
+        .def_readonly("trace", &EStep::trace, "Σ_j (1 − Σ_jj / γ_j)")
+        .def_readonly("dof", &EStep::dof, "M − trace, the noise's degrees of freedom");
+    py::class_<Fit>(m, ("Fit" + suffix).c_str(), "What the EM loop returns (see fastls/sbl/kron_sbl.hpp).")
+        .def_readonly("x", &Fit::x, "length N, zero off the support")
+        .def_property_readonly(
+            "gamma_factors", [](const Fit& f) { return f.gamma; },
+            "per factor, full length n_i, zeros where pruned (fresh arrays)")
+        .def_readonly("noise_var", &Fit::noise_var)
+        .def_readonly("dof", &Fit::dof, "M − Σ_j w_j at the final E-step")
+        .def_readonly("residual_norm", &Fit::residual_norm, "||y − H x|| for the returned x")
+        .def_readonly("nit", &Fit::nit)
+        .def_readonly("converged", &Fit::converged)
+        .def_property_readonly(
+            "cost", [](const Fit& f) { return py::array(py::cast(f.cost)); },
+            "type-II cost at each iteration's E-step");
 
     m.def(
         "kron_matvec",
@@ -23,65 +49,57 @@ void bind_scalar(py::module_& m) {
         },
         py::arg("factors"), py::arg("x").noconvert(), py::arg("adjoint"),
         "(A_1 ⊗ ... ⊗ A_I) x (or the adjoint) without forming the product.");
-
     m.def(
         "estep",
-        [](const Mats& H, const std::vector<VectorXd>& g, const VecRef& y, double noise_var) -> py::tuple {
-            auto e = without_gil([&] { return sbl::estep<S>(H, g, y, noise_var); });
-            return py::make_tuple(std::move(e.mu), std::move(e.diag), e.cost, e.trace);
+        [](const Mats& H, const std::vector<VectorXd>& g, const VecRef& y, double noise_var) {
+            return without_gil([&] { return sbl::estep<S>(H, g, y, noise_var); });
         },
         py::arg("factors"), py::arg("gamma_factors"), py::arg("y").noconvert(), py::arg("noise_var"),
-        "Structured E-step. Returns (mu, diag_sigma, cost, trace).");
-
+        "Structured E-step. Returns an EStep.");
     m.def(
         "kron_sbl",
-        [](const Mats& H, const VecRef& y, const std::string& method, int max_iter, double tol,
-           std::vector<double> prune_rel, double prune_abs, bool learn_noise, double noise_var,
-           double noise_floor, double inner_tol, int inner_max_sweeps, std::vector<bool> block,
-           double beta, double eps, double prune_snr, const std::string& noise_update,
-           const std::string& gamma_update) -> py::tuple {
-            sbl::Options opt;
-            require(method == "svd" || method == "am" || method == "pc", "unknown method " + method);
-            opt.method = method == "svd" ? sbl::Method::svd : method == "am" ? sbl::Method::am : sbl::Method::pc;
-            opt.max_iter = max_iter;
-            opt.tol = tol;
-            opt.prune_rel = std::move(prune_rel);
-            opt.prune_abs = prune_abs;
-            opt.learn_noise = learn_noise;
-            opt.noise_var = noise_var;
-            opt.noise_floor = noise_floor;
-            opt.inner_tol = inner_tol;
-            opt.inner_max_sweeps = inner_max_sweeps;
-            opt.block = std::move(block);
-            opt.beta = beta;
-            opt.eps = eps;
-            opt.prune_snr = prune_snr;
-            auto rule = [](const std::string& name, const char* what) {
-                require(name == "em" || name == "mackay", std::string("unknown ") + what + " " + name);
-                return name == "em" ? sbl::Update::em : sbl::Update::mackay;
-            };
-            opt.noise_update = rule(noise_update, "noise_update");
-            opt.gamma_update = rule(gamma_update, "gamma_update");
-            auto fit = without_gil([&] { return sbl::kron_sbl<S>(H, y, opt); });
-            py::list gamma;
-            for (auto& gi : fit.gamma) gamma.append(py::cast(std::move(gi)));
-            VectorXd cost = Eigen::Map<const VectorXd>(fit.cost.data(), static_cast<Eigen::Index>(fit.cost.size()));
-            return py::make_tuple(std::move(fit.x), gamma, fit.noise_var, fit.nit, fit.converged,
-                                  std::move(cost), fit.dof);
+        [](const Mats& H, const VecRef& y, const sbl::Options& opt) {
+            return without_gil([&] { return sbl::kron_sbl<S>(H, y, opt); });
         },
-        py::arg("factors"), py::arg("y").noconvert(), py::arg("method"), py::arg("max_iter"),
-        py::arg("tol"), py::arg("prune_rel"), py::arg("prune_abs"), py::arg("learn_noise"),
-        py::arg("noise_var"), py::arg("noise_floor"), py::arg("inner_tol"),
-        py::arg("inner_max_sweeps"), py::arg("block"), py::arg("beta"), py::arg("eps"),
-        py::arg("prune_snr") = 0.0, py::arg("noise_update") = "em", py::arg("gamma_update") = "em",
-        "EM loop of Kronecker SBL. Returns (x, gamma_factors, noise_var, nit, converged, cost, noise_dof).");
+        py::arg("factors"), py::arg("y").noconvert(), py::arg("options"),
+        "EM loop of Kronecker SBL. Returns a Fit.");
 }
 
 }  // namespace
 
 void bind_sbl(py::module_& m) {
-    bind_scalar<double>(m);
-    bind_scalar<sbl::cdouble>(m);
+    py::native_enum<sbl::Method>(m, "Method", "enum.Enum", "M-step of the EM loop.")
+        .value("svd", sbl::Method::svd)
+        .value("am", sbl::Method::am)
+        .value("pc", sbl::Method::pc)
+        .finalize();
+    // Bound in the order the public error messages list them.
+    py::native_enum<sbl::Update>(m, "Update", "enum.Enum", "Fixed-point form of the γ and σ² updates.")
+        .value("mackay", sbl::Update::mackay)
+        .value("em", sbl::Update::em)
+        .finalize();
+    using sbl::Options;
+    py::class_<Options>(m, "Options", "Options of the EM loop (see fastls/sbl/kron_sbl.hpp).")
+        .def(py::init<>())
+        .def_readwrite("method", &Options::method)
+        .def_readwrite("max_iter", &Options::max_iter)
+        .def_readwrite("tol", &Options::tol, "stop: ||Δγ|| < tol ||γ|| (and σ² settled when learned)")
+        .def_readwrite("prune_rel", &Options::prune_rel, "per factor (empty: none)")
+        .def_readwrite("prune_abs", &Options::prune_abs)
+        .def_readwrite("learn_noise", &Options::learn_noise)
+        .def_readwrite("noise_update", &Options::noise_update)
+        .def_readwrite("gamma_update", &Options::gamma_update)
+        .def_readwrite("noise_var", &Options::noise_var, "known σ², or the initial one when learning")
+        .def_readwrite("noise_floor", &Options::noise_floor)
+        .def_readwrite("inner_tol", &Options::inner_tol, "am/pc sweeps: ||Δγ|| <= inner_tol ||γ||")
+        .def_readwrite("inner_max_sweeps", &Options::inner_max_sweeps)
+        .def_readwrite("block", &Options::block, "pc: factors with pattern coupling")
+        .def_readwrite("beta", &Options::beta, "pc: coupling strength")
+        .def_readwrite("eps", &Options::eps, "pc: offset of the effective factors")
+        .def_readwrite("prune_snr", &Options::prune_snr, "one factor: evidence-based pruning (0: off)");
+
+    bind_scalar<double>(m, "");
+    bind_scalar<sbl::cdouble>(m, "Complex");
     m.def(
         "svd_project",
         [](const VectorXd& d, const std::vector<Eigen::Index>& shape) {
@@ -90,16 +108,14 @@ void bind_sbl(py::module_& m) {
         py::arg("d"), py::arg("shape"), "Sequential rank-one (SVD-KroSBL) projection of d.");
     m.def(
         "am_project",
-        [](const VectorXd& d, std::vector<VectorXd> g, double inner_tol, int inner_max_sweeps) {
-            sbl::Options opt;
-            opt.method = sbl::Method::am;
-            opt.inner_tol = inner_tol;
-            opt.inner_max_sweeps = inner_max_sweeps;
+        [](const VectorXd& d, std::vector<VectorXd> g, const Options& opt) {
+            require(opt.method != sbl::Method::pc, "am_project runs plain AM sweeps: method must not be pc");
             sbl::am_project(d, g, {}, opt);
             return g;
         },
-        py::arg("d"), py::arg("gamma_factors"), py::arg("inner_tol"), py::arg("inner_max_sweeps"),
-        "AM-KroSBL M-step sweeps on the factors, starting from gamma_factors.");
+        py::arg("d"), py::arg("gamma_factors"), py::arg("options"),
+        "AM-KroSBL M-step sweeps on the factors, starting from gamma_factors "
+        "(options.inner_tol and options.inner_max_sweeps).");
     m.def(
         "nnls", [](const Eigen::MatrixXd& C, const VectorXd& t) { return sbl::nnls(C, t); },
         py::arg("C"), py::arg("t"), "min ||C x - t|| subject to x >= 0 (Lawson-Hanson).");

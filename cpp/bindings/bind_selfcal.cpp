@@ -1,3 +1,8 @@
+// fastls._core.selfcal: the Schur-complement least-squares and spectral
+// solvers of bilinear self-calibration on no-copy views of the caller's
+// (validated, C-contiguous complex128) arrays.
+#include <pybind11/native_enum.h>
+
 #include <optional>
 
 #include "common.hpp"
@@ -12,12 +17,11 @@ using selfcal::cd;
 using CArray = py::array_t<cd, py::array::c_style>;
 
 // Views of the (already validated, C-contiguous complex128) arrays.
-selfcal::Problem make_problem(int model, const CArray& y, const CArray& A,
+selfcal::Problem make_problem(selfcal::Model model, const CArray& y, const CArray& A,
                               const std::optional<CArray>& basis) {
-    require(model >= 1 && model <= 3, "model must be 1, 2 or 3");
     require(y.ndim() == 2, "y must be 2-D (p, m)");
     selfcal::Problem pb;
-    pb.model = static_cast<selfcal::Model>(model);
+    pb.model = model;
     pb.p = y.shape(0);
     pb.m = y.shape(1);
     pb.y = y.data();
@@ -40,35 +44,52 @@ selfcal::Problem make_problem(int model, const CArray& y, const CArray& A,
 }  // namespace
 
 void bind_selfcal(py::module_& m) {
+    using selfcal::Model;
+    // Python's model names are these with '-' for '_'.
+    py::native_enum<Model>(m, "Model", "enum.Enum", "Which unknowns the snapshots share.")
+        .value("shared_signal", Model::SharedSignal)
+        .value("multi_signal", Model::MultiSignal)
+        .value("shared_matrix", Model::SharedMatrix)
+        .finalize();
+    using selfcal::LstsqSolution;
+    using selfcal::SpectralSolution;
+    py::class_<LstsqSolution>(m, "LstsqSolution", "What selfcal.lstsq returns.")
+        .def_readonly("z", &LstsqSolution::z)
+        .def_readonly("residual", &LstsqSolution::residual, "||A_0 z||")
+        .def_readonly("constraint_residual", &LstsqSolution::constraint_residual, "|w^* z - c|");
+    py::class_<SpectralSolution>(m, "SpectralSolution", "What selfcal.spectral returns.")
+        .def_readonly("z", &SpectralSolution::z, "unit right singular vector for sigma_min")
+        .def_readonly("sigma_min", &SpectralSolution::sigma_min, "||A_0 z||")
+        .def_readonly("sigma_second", &SpectralSolution::sigma_second, "second smallest singular value")
+        .def_readonly("shift", &SpectralSolution::shift, "tau in (N + tau I)^{-1}")
+        .def_readonly("nit", &SpectralSolution::nit, "block Krylov steps")
+        .def_readonly("converged", &SpectralSolution::converged);
+
     m.def(
         "lstsq",
-        [](int model, const CArray& y, const CArray& A, const std::optional<CArray>& basis,
-           const Eigen::Ref<const selfcal::CVector>& w, cd c, int refine) -> py::tuple {
+        [](Model model, const CArray& y, const CArray& A, const std::optional<CArray>& basis,
+           const Eigen::Ref<const selfcal::CVector>& w, cd c, int refine) {
             const auto pb = make_problem(model, y, A, basis);
             const selfcal::CVector wv = w;
-            auto res = without_gil([&] { return selfcal::lstsq(pb, wv, c, refine); });
-            return py::make_tuple(std::move(res.z), res.residual, res.constraint_residual);
+            return without_gil([&] { return selfcal::lstsq(pb, wv, c, refine); });
         },
         py::arg("model"), py::arg("y").noconvert(), py::arg("A").noconvert(), py::arg("basis").noconvert(),
-        py::arg("w").noconvert(), py::arg("c"), py::arg("refine"),
-        "Normalized least squares [A_0; w^*] z = (0; c) by Schur complements. "
-        "Returns (z, ||A_0 z||, |w^* z - c|).");
+        py::arg("w").noconvert(), py::arg("c"), py::kw_only(), py::arg("refine") = 1,
+        "Normalized least squares [A_0; w^*] z = (0; c) by Schur complements. Returns an LstsqSolution.");
     m.def(
         "spectral",
-        [](int model, const CArray& y, const CArray& A, const std::optional<CArray>& basis, double tol,
-           int maxiter) -> py::tuple {
+        [](Model model, const CArray& y, const CArray& A, const std::optional<CArray>& basis, double tol,
+           int maxiter) {
             const auto pb = make_problem(model, y, A, basis);
-            auto res = without_gil([&] { return selfcal::spectral(pb, tol, maxiter); });
-            return py::make_tuple(std::move(res.z), res.sigma_min, res.sigma_second, res.nit,
-                                  res.converged, res.shift);
+            return without_gil([&] { return selfcal::spectral(pb, tol, maxiter); });
         },
         py::arg("model"), py::arg("y").noconvert(), py::arg("A").noconvert(), py::arg("basis").noconvert(),
-        py::arg("tol"), py::arg("maxiter"),
+        py::kw_only(), py::arg("tol"), py::arg("maxiter"),
         "Smallest right singular vector of A_0 by shift-and-invert block Krylov on the Schur "
-        "complement. Returns (z, sigma_min, sigma_second, nit, converged, shift).");
+        "complement. Returns a SpectralSolution.");
     m.def(
         "apply",
-        [](int model, const CArray& y, const CArray& A, const std::optional<CArray>& basis,
+        [](Model model, const CArray& y, const CArray& A, const std::optional<CArray>& basis,
            const Eigen::Ref<const selfcal::CVector>& z, bool adjoint) -> selfcal::CVector {
             const auto pb = make_problem(model, y, A, basis);
             const selfcal::CVector zv = z;

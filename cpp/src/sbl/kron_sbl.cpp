@@ -259,9 +259,12 @@ Fit<S> kron_sbl(const std::vector<Mat<S>>& H, const Eigen::Ref<const Vec<S>>& y,
     for (Index ni : n) N *= ni;
     fit.x = Vec<S>::Zero(N);
     fit.dof = static_cast<double>(M);
+    fit.residual_norm = y.norm();  // x = 0 when everything was pruned
     if (!empty()) {
         const EStep<S> e = posterior(sigma2);
         fit.dof = e.dof;
+        // x is μ scattered onto the support, so H x = H_kept μ (the cheap, compact product).
+        fit.residual_norm = (y - kron_matvec<S>(Hk, e.mu)).norm();
         const std::vector<Index> flat = kept_flat_indices(keep, n);
         for (size_t j = 0; j < flat.size(); ++j) fit.x[flat[j]] = e.mu[static_cast<Index>(j)];
     }

@@ -20,6 +20,9 @@ __all__ = [
 ]
 
 _DTYPES = (np.float64, np.complex128)
+# Names of the native M-steps and update rules; "pc" has its own entry point.
+_METHODS = tuple(name for name in _core.sbl.Method.__members__ if name != "pc")
+_UPDATES = tuple(_core.sbl.Update.__members__)
 
 # Relative per-factor pruning thresholds of the paper's code (note §3d), with
 # known and with learned noise variance.
@@ -160,9 +163,6 @@ def _noise(noise_var, y, noise_update):
     return False, noise_var, floor
 
 
-_UPDATES = ("mackay", "em")
-
-
 def _check_updates(noise_update, gamma_update, n_factors):
     """The update rules; gamma_update=None is MacKay's for one factor (classic SBL)
     and the paper's EM for a Kronecker prior (I >= 2)."""
@@ -222,13 +222,14 @@ def kron_matvec(factors: Sequence[ArrayLike], x: ArrayLike, adjoint: bool = Fals
     return _core.sbl.kron_matvec(mats, x, bool(adjoint))
 
 
-def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, prune_abs=0.0,
-           inner_tol=1e-5, inner_max_sweeps=100, block=None, beta=0.0, eps=1e-5, prune_snr=0.0,
-           noise_update="mackay", gamma_update=None, warning=ConvergenceWarning, stacklevel=3):
+def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, noise_update="mackay",
+           gamma_update=None, warning=ConvergenceWarning, stacklevel=3, **options):
     """Scale-free driver: y and every factor are scaled to unit RMS, the native EM
     loop runs on the scaled problem (so γ_0 = 1, the noise floor, prune_abs and eps
     are relative to the data), and x, γ, σ², the cost and the residual are scaled
-    back. y -> c y gives x -> c x; H_i -> c H_i gives x -> x / c (up to rounding)."""
+    back. y -> c y gives x -> c x; H_i -> c H_i gives x -> x / c (up to rounding).
+    options: validated fields of _core.sbl.Options (prune_abs, inner_tol, block, ...);
+    the others keep their C++ defaults."""
     maxiter = check_int(maxiter, "maxiter", low=1)
     tol = check_real(tol, "tol", low=0.0)
     if noise_var is not None:
@@ -245,15 +246,17 @@ def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, prune_abs=0.0
     noise_update, gamma_update = _check_updates(noise_update, gamma_update, len(mats))
     learn, sigma2, floor = _noise(None if noise_var is None else noise_var / y_scale / y_scale, yn,
                                   noise_update)
-    if block is None:
-        block = [False] * len(mats)
-    engine = "svd" if method == "sbl" else method  # one factor: both M-steps are γ = d
-    x, gfac, sigma2, nit, converged, cost, dof = _core.sbl.kron_sbl(
-        mats_n, yn, engine, maxiter, tol, prune_rel, prune_abs, learn, sigma2, floor,
-        inner_tol, inner_max_sweeps, block, beta, eps, prune_snr, noise_update, gamma_update)
+    opt = _core.sbl.Options()
+    for name, value in options.items():
+        setattr(opt, name, value)
+    opt.method = _core.sbl.Method["svd" if method == "sbl" else method]  # one factor: both are γ = d
+    opt.max_iter, opt.tol, opt.prune_rel = maxiter, tol, prune_rel
+    opt.learn_noise, opt.noise_var, opt.noise_floor = learn, sigma2, floor
+    opt.noise_update = _core.sbl.Update[noise_update]
+    opt.gamma_update = _core.sbl.Update[gamma_update]
+    fit = _core.sbl.kron_sbl(mats_n, yn, opt)
+    gfac = fit.gamma_factors
     keep = [np.flatnonzero(g > 0) for g in gfac]
-    residual = y_scale * float(np.linalg.norm(yn - _core.sbl.kron_matvec(mats_n, x, False)))
-    gfac = list(gfac)
     gfac[-1] = gfac[-1] * x_scale * x_scale  # scale convention: ||γ_i|| = 1 for i < I
     gamma = gfac[0]
     for g in gfac[1:]:
@@ -261,19 +264,19 @@ def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, prune_abs=0.0
     support = np.flatnonzero(gamma > 0)
     if any(k.size == 0 for k in keep):
         status = SBLStatus.ALL_PRUNED
-    elif learn and dof < _MIN_NOISE_DOF * y.shape[0]:
+    elif learn and fit.dof < _MIN_NOISE_DOF * y.shape[0]:
         status = SBLStatus.NOISE_COLLAPSED
     else:
-        status = SBLStatus.CONVERGED if converged else SBLStatus.MAX_ITER
+        status = SBLStatus.CONVERGED if fit.converged else SBLStatus.MAX_ITER
     if status is not SBLStatus.CONVERGED:
-        warnings.warn(f"{method}: {_MESSAGES[status]} after {nit} iterations",
+        warnings.warn(f"{method}: {_MESSAGES[status]} after {fit.nit} iterations",
                       warning, stacklevel=stacklevel)
     # log det Σ_y picks up M log(scale²) when y is scaled back; y^H Σ_y^{-1} y does not.
-    cost = cost + y.shape[0] * 2.0 * np.log(y_scale)
+    cost = fit.cost + y.shape[0] * 2.0 * np.log(y_scale)
     return SBLResult(
-        x=x * x_scale, success=status is SBLStatus.CONVERGED, status=status,
-        message=_MESSAGES[status], nit=int(nit), residual_norm=residual, gamma=gamma,
-        gamma_factors=gfac, noise_var=float(sigma2) * y_scale * y_scale, support=support,
+        x=fit.x * x_scale, success=status is SBLStatus.CONVERGED, status=status,
+        message=_MESSAGES[status], nit=fit.nit, residual_norm=y_scale * fit.residual_norm,
+        gamma=gamma, gamma_factors=gfac, noise_var=fit.noise_var * y_scale * y_scale, support=support,
         support_factors=keep, cost=cost, method=method)
 
 
@@ -446,7 +449,7 @@ def kron_sbl(factors: Sequence[ArrayLike], y: ArrayLike, *, method: str = "svd",
 def _kron_sbl(factors, y, method, noise_var, maxiter, tol, prune, *, prune_abs=0.0,
               inner_tol=1e-5, inner_max_sweeps=100, noise_update="mackay", gamma_update=None,
               warning=ConvergenceWarning, stacklevel=4):
-    method = check_option(method, "method", ("svd", "am"))
+    method = check_option(method, "method", _METHODS)
     y, mats = _check_system(y, _check_factors(factors))
     if prune is None:
         prune = _PRUNE[method][noise_var is None]
@@ -642,7 +645,7 @@ def _make_estimator():
                 self.n_features_in_ = res.x.shape[0]
                 coef = res.x
             else:
-                check_option(self.method, "method", ("svd", "am"))
+                check_option(self.method, "method", _METHODS)
                 X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True)
                 if self.fit_intercept:
                     X_offset = X.mean(axis=0, dtype=np.result_type(X.dtype, np.float64))

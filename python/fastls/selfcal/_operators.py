@@ -52,17 +52,17 @@ def restrict_rows(ops, keep):
     return [sub(a) for a in ops]
 
 
-def _dims(y, ops, code):
+def _dims(y, ops, model):
     p, m = y.shape
     n = ops[0].shape[1]
-    return p, m, n, (n if code == 1 else p * n)
+    return p, m, n, (n if model == "shared-signal" else p * n)
 
 
-def system_operator(y, ops, code):
+def system_operator(y, ops, model):
     """A_0 as a LinearOperator of shape (p m, m + n_x)."""
-    p, m, n, nx = _dims(y, ops, code)
-    op = (lambda l: ops[0]) if code == 3 else (lambda l: ops[l])
-    xo = (lambda l: m) if code == 1 else (lambda l: m + l * n)
+    p, m, n, nx = _dims(y, ops, model)
+    op = (lambda l: ops[0]) if model == "shared-matrix" else (lambda l: ops[l])
+    xo = (lambda l: m) if model == "shared-signal" else (lambda l: m + l * n)
 
     def matvec(z):
         z = np.ravel(z)
@@ -80,25 +80,25 @@ def system_operator(y, ops, code):
     return LinearOperator((p * m, m + nx), dtype=np.complex128, matvec=matvec, rmatvec=rmatvec)
 
 
-def frobenius_sq(ops, p, code, probes=4):
-    """sum_l ||A_l||_F^2 by Hutchinson's estimator (fixed probes: deterministic)."""
+def frobenius_sq(ops, probes=4):
+    """sum over ops of ||A_l||_F^2 by Hutchinson's estimator (fixed probes: deterministic)."""
     rng = np.random.default_rng(0)
     total = 0.0
     for a in ops:
         g = (rng.standard_normal((probes, a.shape[1])) + 1j * rng.standard_normal((probes, a.shape[1])))
         total += np.mean([np.linalg.norm(a.matvec(gi / np.sqrt(2))) ** 2 for gi in g])
-    return total * (p if code == 3 else 1)
+    return total
 
 
-def _column_scales(y, ops, code):
+def _column_scales(y, ops, model):
     """sqrt(diag N): exact on the s-block, Hutchinson's mean column norm on each x-block."""
-    p, m, n, nx = _dims(y, ops, code)
+    p, m, n, nx = _dims(y, ops, model)
     s_part = np.sqrt((np.abs(y) ** 2).sum(axis=0))
-    per_op = [np.sqrt(frobenius_sq([a], 1, 1) / n) for a in ops]
-    if code == 1:
+    per_op = [np.sqrt(frobenius_sq([a]) / n) for a in ops]
+    if model == "shared-signal":
         x_part = np.full(n, np.sqrt(sum(v ** 2 for v in per_op)))
     else:
-        x_part = np.repeat([per_op[0 if code == 3 else l] for l in range(p)], n)
+        x_part = np.repeat([per_op[0 if model == "shared-matrix" else l] for l in range(p)], n)
     return np.concatenate([s_part, x_part])
 
 
@@ -126,11 +126,11 @@ def _smallest_pair(A0, scales, tol, maxiter):
     return z, sig, len(hist), converged
 
 
-def solve_operators(y, ops, code, method, wz, c, gap, tol, maxiter):
-    if wz.size != system_operator(y, ops, code).shape[1]:
+def solve_operators(y, ops, model, method, wz, c, gap, tol, maxiter):
+    A0 = system_operator(y, ops, model)
+    if wz.size != A0.shape[1]:
         raise ValueError("a subspace is not supported with operator A")
-    A0 = system_operator(y, ops, code)
-    scales = _column_scales(y, ops, code)
+    scales = _column_scales(y, ops, model)
     sigma, nit, converged = None, 0, True
     if method == "spectral" or gap:
         z, sigma, nit, converged = _smallest_pair(

@@ -36,7 +36,8 @@ __all__ = [
     "calibrate_array",
 ]
 
-MODELS = {"shared-signal": 1, "multi-signal": 2, "shared-matrix": 3}
+# Public model name -> the native enum member (its name with '-' for '_').
+MODELS = {name.replace("_", "-"): member for name, member in _core.selfcal.Model.__members__.items()}
 METHODS = ("lstsq", "spectral")
 # sigma_2 <= _GAP_RTOL * ||A_0||_F: the null space is two-dimensional or more to
 # working accuracy (sqrt(eps): the normal equations square the condition number).
@@ -245,14 +246,13 @@ def solve(
             B = np.ascontiguousarray(B[keep])
 
     wz, c = _normalization(w, c, energy, B, model, n, p, keep, m)
-    code = MODELS[model]
     if op:
         from fastls.selfcal._operators import solve_operators
         z, sigma, resnorm, sys_res, nit, converged = solve_operators(
-            y, A, code, method, wz, c, gap, tol, maxiter)
+            y, A, model, method, wz, c, gap, tol, maxiter)
     else:
         z, sigma, resnorm, sys_res, nit, converged = _solve_dense(
-            y, A, B, code, method, wz, c, gap, tol, maxiter)
+            y, A, B, model, method, wz, c, gap, tol, maxiter)
 
     # Results with the same normalization for both methods.
     if method == "spectral":
@@ -264,10 +264,10 @@ def solve(
     # Fewer equations than unknowns - 1 leaves a null space of dimension >= 2
     # (exact, whatever round-off makes of sigma); otherwise trust the measured gap.
     too_few = y.size < wz.size - 1
-    if too_few or (sigma is not None and sigma[1] <= _GAP_RTOL * _frobenius(y, A, B, code, op)):
+    if too_few or (sigma is not None and sigma[1] <= _GAP_RTOL * _frobenius(y, A, B, model, op)):
         status = SelfCalStatus.ILL_DETERMINED
         warnings.warn(_MESSAGES[status], IdentifiabilityWarning, stacklevel=2)
-    return _package(z, y.shape[1], n, p, code, B, keep, m, dict(
+    return _package(z, y.shape[1], n, p, model, B, keep, m, dict(
         success=status == SelfCalStatus.SOLVED, status=status, message=_MESSAGES[status],
         nit=int(nit), residual_norm=float(resnorm), sigma=sigma, system_residual=sys_res,
         model=model, method=method, w=wz, c=c, dead_sensors=tuple(int(i) for i in dead)))
@@ -421,23 +421,24 @@ def _normalization(w, c, energy, B, model, n, p, keep, m_full):
     return np.ascontiguousarray(np.concatenate([ws, wx])), cc
 
 
-def _solve_dense(y, A, B, code, method, wz, c, gap, tol, maxiter):
+def _solve_dense(y, A, B, model, method, wz, c, gap, tol, maxiter):
     tol = 1e-12 if tol is None else tol
     maxiter = 100 if maxiter is None else maxiter
     sigma, nit, converged = None, 0, True
     if method == "spectral" or gap:
-        zs, s1, s2, nit, converged, _ = _core.selfcal.spectral(code, y, A, B, tol, maxiter)
-        sigma = np.array([s1, s2])
+        sp = _core.selfcal.spectral(MODELS[model], y, A, B, tol=tol, maxiter=maxiter)
+        sigma, nit, converged = np.array([sp.sigma_min, sp.sigma_second]), sp.nit, sp.converged
     if method == "spectral":
-        return zs, sigma, s1, s1, nit, converged
+        return sp.z, sigma, sp.sigma_min, sp.sigma_min, nit, converged
     try:
-        z, res, cres = _core.selfcal.lstsq(code, y, A, B, wz, c, 1)
+        ls = _core.selfcal.lstsq(MODELS[model], y, A, B, wz, c)
     except LinAlgError as exc:
         raise LinAlgError(
             f"the normalized system [A_0; w^*] is singular ({exc}): the data do not determine "
             "(d, x) up to one scalar, or w is orthogonal to the solution") from None
-    _check_normalization(z, wz)
-    return z, sigma, np.hypot(res, cres), res / np.linalg.norm(z), nit, converged
+    _check_normalization(ls.z, wz)
+    return (ls.z, sigma, np.hypot(ls.residual, ls.constraint_residual),
+            ls.residual / np.linalg.norm(ls.z), nit, converged)
 
 
 def _check_normalization(z, wz):
@@ -464,22 +465,24 @@ def _rescale(z, wz, c):
     return z * (abs(z[i]) / z[i])
 
 
-def _frobenius(y, A, B, code, op):
+def _frobenius(y, A, B, model, op):
     """||A_0||_F (for operators, the A part estimated by four probes)."""
     lam = (np.abs(y) ** 2).sum(axis=0)
     s_part = lam.sum() if B is None else float(lam @ (np.abs(B) ** 2).sum(axis=1))
     if op:
         from fastls.selfcal._operators import frobenius_sq
-        a_part = frobenius_sq(A, y.shape[0], code)
+        a_part = frobenius_sq(A)
     else:
-        a_part = np.vdot(A, A).real * (y.shape[0] if code == 3 else 1)
+        a_part = np.vdot(A, A).real
+    if model == "shared-matrix":  # one A for all p snapshots
+        a_part *= y.shape[0]
     return float(np.sqrt(s_part + a_part))
 
 
-def _package(z, m, n, p, code, B, keep, m_full, fields):
+def _package(z, m, n, p, model, B, keep, m_full, fields):
     K = m if B is None else B.shape[1]
     head, x = z[:K], z[K:]
-    x = x.copy() if code == 1 else x.reshape(p, n).copy()
+    x = x.copy() if model == "shared-signal" else x.reshape(p, n).copy()
     h = None
     if B is None:
         s_live = head

@@ -104,6 +104,7 @@ struct Fit {
     std::vector<Eigen::VectorXd> gamma;        // per factor, full length n_i, zeros where pruned
     double noise_var = 0.0;
     double dof = 0.0;                          // M − Σ_j w_j at the final E-step (noise dof)
+    double residual_norm = 0.0;                // ||y − H x|| for the returned x, in the units given
     int nit = 0;
     bool converged = false;
     std::vector<double> cost;                  // type-II cost at each iteration's E-step
