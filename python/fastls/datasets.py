@@ -29,9 +29,6 @@ __all__ = [
 #: f* of BCD dataset D recorded by the authors and reproduced bit for bit by the note.
 BCD_DATASET_D_FSTAR = -1045999575.2270696
 
-SELFCAL_MODELS = ("shared-signal", "multi-signal", "shared-matrix")
-
-
 def complex_normal(shape, *, random_state=None):
     """I.i.d. circularly-symmetric complex normal CN(0, 1) entries.
 
@@ -151,8 +148,10 @@ def selfcal_problem(model, *, m, n, p, snr_db=None, subspace=None, random_state=
     >>> prob["y"].shape, prob["A"].shape, prob["x"].shape, prob["z"].shape
     ((4, 32), (4, 32, 8), (8,), (40,))
     """
-    if model not in SELFCAL_MODELS:
-        raise ValueError(f"model must be one of {', '.join(SELFCAL_MODELS)}, got {model!r}")
+    from fastls.selfcal._solve import MODELS
+
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
     rng = check_random_state(random_state)
 
     def cn(*shape):
