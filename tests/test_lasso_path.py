@@ -148,6 +148,14 @@ def test_cv_sample_weight_and_given_alphas_match_sklearn(rng):
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6 * np.abs(ref.coef_).max())
 
 
+def test_cv_single_alpha_has_sklearns_shapes(rng):
+    A, b = _problem("tall", rng)
+    ours = bcd.GreedyLassoCV(alphas=[0.1], cv=3).fit(A, b)
+    ref = LassoCV(alphas=[0.1], cv=3).fit(A, b)
+    assert ours.mse_path_.shape == ref.mse_path_.shape == (3,)
+    assert ours.alphas_.shape == ref.alphas_.shape and ours.alpha_ == ref.alpha_ == 0.1
+
+
 def test_cv_threads_give_the_same_answer(rng):
     A, b = _problem("corr", rng)
     one = bcd.GreedyLassoCV(alphas=10, tol=1e-8).fit(A, b)

@@ -282,8 +282,9 @@ class GreedyLassoCV(*_BASES):
         mse = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(
             delayed(self._fold_mse)(X, y, sample_weight, train, test, alphas)
             for train, test in folds)
-        self.mse_path_ = np.array(mse).T  # (n_alphas, n_folds), scikit-learn's layout
-        self.alpha_ = float(alphas[np.argmin(self.mse_path_.mean(axis=1))])
+        mse = np.array(mse).T  # (n_alphas, n_folds)
+        self.alpha_ = float(alphas[np.argmin(mse.mean(axis=1))])
+        self.mse_path_ = np.squeeze(mse)  # scikit-learn squeezes a single alpha away
         self.alphas_ = alphas
         final = self._lasso(self.alpha_, False).fit(X, y, sample_weight=sample_weight)
         self.coef_, self.intercept_ = final.coef_, final.intercept_
