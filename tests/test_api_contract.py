@@ -53,6 +53,7 @@ POSITIONAL_NAMES = {
     "fastls.sketch": ("A", "sketch_rows"),
     "fastls.sketch_matrix": ("n", "sketch_rows"),
     "fastls.bcd.lasso": ("A", "b", "alpha"),
+    "fastls.bcd.lasso_path": ("A", "b"),
     "fastls.bcd.minimize": ("problem",),
     "fastls.sbl.sbl": ("H", "y"),
     "fastls.sbl.kron_sbl": ("factors", "y"),
@@ -72,6 +73,7 @@ KEYWORD_ONLY = {
     "fastls.sketch": ("kind", "random_state"),
     "fastls.sketch_matrix": ("kind", "random_state"),
     "fastls.bcd.lasso": ("fit_intercept", "maxiter", "tol"),
+    "fastls.bcd.lasso_path": ("alphas", "n_alphas", "eps", "positive", "maxiter", "tol", "x0"),
     "fastls.bcd.minimize": ("rule", "partition", "block_size", "update", "maxiter", "tol",
                             "random_state"),
     "fastls.sbl.sbl": ("maxiter", "tol"),
@@ -130,13 +132,13 @@ def _params(obj):
 def test_discovery_is_not_vacuous():
     # Every family's solver is found, so a module that lost its __all__ fails here.
     for name in ("fastls.lstsq", "fastls.sketch", "fastls.sketch_matrix", "fastls.bcd.minimize",
-                 "fastls.bcd.lasso", "fastls.sbl.sbl", "fastls.sbl.kron_sbl",
+                 "fastls.bcd.lasso", "fastls.bcd.lasso_path", "fastls.sbl.sbl", "fastls.sbl.kron_sbl",
                  "fastls.sbl.pc_kron_sbl", "fastls.selfcal.solve", "fastls.federated.solve",
                  "fastls.federated.monte_carlo", "fastls.distributed.sketch",
                  "fastls.distributed.lstsq"):
         assert name in FUNCTIONS, name
     assert set(POSITIONAL_NAMES) <= set(FUNCTIONS)
-    assert len(set(RESULTS.values())) >= 8 and len(set(ESTIMATORS.values())) == 2
+    assert len(set(RESULTS.values())) >= 8 and len(set(ESTIMATORS.values())) == 3
     assert len(set(CONSTRUCTORS.values())) >= 6
 
 
@@ -172,7 +174,8 @@ def test_options_are_keyword_only(name):
 
 
 def test_iterative_functions_spell_their_limit_maxiter():
-    for name in ("fastls.lstsq", "fastls.bcd.minimize", "fastls.bcd.lasso", "fastls.sbl.sbl",
+    for name in ("fastls.lstsq", "fastls.bcd.minimize", "fastls.bcd.lasso", "fastls.bcd.lasso_path",
+                 "fastls.sbl.sbl",
                  "fastls.sbl.kron_sbl", "fastls.sbl.pc_kron_sbl", "fastls.selfcal.solve",
                  "fastls.distributed.lstsq"):
         assert "maxiter" in inspect.signature(FUNCTIONS[name]).parameters, name
@@ -204,14 +207,16 @@ def test_estimators_follow_scikit_learn(name):
     assert len([p for p in params.values() if p.kind in POSITIONAL]) <= 1
 
 
-def test_greedy_lasso_defaults_are_scikit_learns():
+@pytest.mark.parametrize("ours, theirs", [("GreedyLasso", "Lasso"), ("GreedyLassoCV", "LassoCV")])
+def test_greedy_lasso_defaults_are_scikit_learns(ours, theirs):
     sklearn = pytest.importorskip("sklearn.linear_model")
-    from fastls.estimators import GreedyLasso
-    ours = inspect.signature(GreedyLasso).parameters
-    theirs = inspect.signature(sklearn.Lasso).parameters
+    from fastls import estimators
+    ours = inspect.signature(getattr(estimators, ours)).parameters
+    theirs = inspect.signature(getattr(sklearn, theirs)).parameters
+    assert set(ours) == set(theirs)
     for name, p in ours.items():
-        assert name in theirs, name
         assert p.default == theirs[name].default, name
+        assert p.kind == theirs[name].kind, name
 
 
 @pytest.mark.parametrize("name", sorted(RESULTS))

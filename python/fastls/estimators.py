@@ -1,13 +1,13 @@
 """scikit-learn-style estimators (needs the optional scikit-learn).
 
 Each estimator lives with its family and is re-exported here:
-``GreedyLasso`` (fastls.bcd) and ``KroneckerSBL`` (fastls.sbl).
+``GreedyLasso``, ``GreedyLassoCV`` (fastls.bcd) and ``KroneckerSBL`` (fastls.sbl).
 """
 from __future__ import annotations
 
 import importlib
 
-_HOMES = {"GreedyLasso": "fastls.bcd", "KroneckerSBL": "fastls.sbl"}
+_HOMES = {"GreedyLasso": "fastls.bcd", "GreedyLassoCV": "fastls.bcd", "KroneckerSBL": "fastls.sbl"}
 __all__ = list(_HOMES)
 
 

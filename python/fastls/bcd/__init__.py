@@ -2,9 +2,10 @@
 
 :func:`minimize` runs BCD with any of the paper's selection rules, block
 partitions and block updates on six problem classes; :func:`lasso` and
-:class:`GreedyLasso` are a fast Lasso built on greedy working sets. The whole
-iteration loop runs natively with the GIL released; it is deterministic for a
-given ``random_state``.
+:class:`GreedyLasso` are a fast Lasso built on greedy working sets, and
+:func:`lasso_path` and :class:`GreedyLassoCV` its warm-started regularization
+path and cross-validation. The whole iteration loop runs natively with the GIL
+released; it is deterministic for a given ``random_state``.
 
 Rules (score maximised over blocks; VB = variable blocks, FB = fixed partition):
   "cyclic", "random", "lipschitz" (sampling ~ L_b), "gs" (||g_b||), "gsl"
@@ -28,7 +29,8 @@ from __future__ import annotations
 from fastls.bcd._minimize import (LeastSquares, Logistic, Softmax, LabelPropagation, Lasso,
                                   L1Logistic, minimize, BCDResult, BCDStatus, lasso, LassoResult,
                                   LassoStatus, GreedyLasso, RULES, PARTITIONS, UPDATES)
+from fastls.bcd._path import lasso_path, GreedyLassoCV
 
 __all__ = ["LeastSquares", "Logistic", "Softmax", "LabelPropagation", "Lasso", "L1Logistic",
            "minimize", "BCDResult", "BCDStatus", "lasso", "LassoResult", "LassoStatus",
-           "GreedyLasso", "RULES", "PARTITIONS", "UPDATES"]
+           "GreedyLasso", "lasso_path", "GreedyLassoCV", "RULES", "PARTITIONS", "UPDATES"]
