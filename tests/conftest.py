@@ -40,13 +40,18 @@ def assert_ctrl_c_stops(setup: str, call: str, within: float = 2.0, settle: floa
         """)
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(settle)
-    t0 = time.perf_counter()
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0 and "interrupted" in out
-    assert time.perf_counter() - t0 < within
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(settle)
+        t0 = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and "interrupted" in out
+        assert time.perf_counter() - t0 < within
+    finally:  # a child the signal did not stop must not outlive the test
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture
