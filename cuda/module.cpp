@@ -1,6 +1,8 @@
 // fastls._cuda: pybind11 glue over the CUDA kernels (compiled by the host
 // compiler; nvcc never sees pybind11). Host NumPy arrays are copied to the
-// device and back; CuPy arrays are passed as device pointers.
+// device and back; CuPy arrays are passed as device pointers. Spec, SolveOptions
+// and SolveResult are the types fastls._core.sketch binds (imported first, so
+// pybind11 shares their registrations).
 #include <pybind11/eigen.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -11,27 +13,14 @@
 #include "fastls/common/error.hpp"
 #include "fastls/sketch/sketch.hpp"
 #include "common.hpp"
-#include "sketch_result.hpp"
 #include "solve.hpp"
 
 namespace py = pybind11;
 using fastls::cuda::check;
 using fastls::cuda::DeviceBuffer;
 using fastls::cuda::DeviceMatrix;
-using fastls::glue::to_dict;
 
 namespace {
-
-fastls::sketch::Spec make_spec(const std::string& kind, std::int64_t rows, std::uint64_t seed) {
-    fastls::sketch::Spec spec;
-    if (kind == "gaussian") spec.kind = fastls::sketch::Kind::Gaussian;
-    else if (kind == "rademacher") spec.kind = fastls::sketch::Kind::Rademacher;
-    else if (kind == "srht") spec.kind = fastls::sketch::Kind::Srht;
-    else throw fastls::InvalidArgument("kind: '" + kind + "' has no CUDA kernel (gaussian, rademacher, srht have)");
-    spec.rows = rows;
-    spec.seed = seed;
-    return spec;
-}
 
 py::list devices() {
     int count = 0;
@@ -67,6 +56,7 @@ DeviceMatrix upload(const py::array& A, DeviceBuffer& buf) {
 
 PYBIND11_MODULE(_cuda, m) {
     m.doc() = "fastls CUDA kernels (internal; use fastls.sketch / fastls.lstsq with device='cuda')";
+    py::module_::import("fastls._core");  // registers Kind, Spec, SolveOptions, SolveResult
     m.def("devices", &devices, "One dict per visible CUDA device; [] when there is none.");
     m.def(
         "_allocate", [](std::size_t count) { DeviceBuffer buf(count); },
@@ -74,85 +64,66 @@ PYBIND11_MODULE(_cuda, m) {
 
     m.def(
         "explicit_matrix",
-        [](std::int64_t n, const std::string& kind, std::int64_t rows, std::uint64_t seed) {
-            const auto spec = make_spec(kind, rows, seed);
+        [](std::int64_t n, const fastls::sketch::Spec& spec) {
+            const std::int64_t rows = spec.rows;
             Eigen::MatrixXd S(rows, n);
             py::gil_scoped_release release;
             std::vector<std::uint64_t> idx;
             if (spec.kind == fastls::sketch::Kind::Srht)
                 idx = fastls::sketch::srht_rows(fastls::sketch::padded_length(std::uint64_t(n)),
-                                                std::uint64_t(rows), seed);
+                                                std::uint64_t(rows), spec.seed);
             DeviceBuffer S_dev(static_cast<std::size_t>(rows * n));
-            const int code = spec.kind == fastls::sketch::Kind::Gaussian ? FASTLS_CUDA_GAUSSIAN
-                             : spec.kind == fastls::sketch::Kind::Rademacher ? FASTLS_CUDA_RADEMACHER
-                                                                             : FASTLS_CUDA_SRHT;
-            check(fastls_cuda_explicit_matrix(code, rows, n, seed, idx.data(), S_dev.get()),
+            check(fastls_cuda_explicit_matrix(fastls::cuda::kind_code(spec.kind), rows, n, spec.seed,
+                                              idx.data(), S_dev.get()),
                   "explicit_matrix");
             S_dev.download(S.data(), static_cast<std::size_t>(rows * n));
             return S;
         },
-        py::arg("n"), py::arg("kind"), py::arg("rows"), py::arg("seed"));
+        py::arg("n"), py::arg("spec"));
 
     m.def(
         "sketch",
-        [](const py::array& A, std::int64_t rows, const std::string& kind, std::uint64_t seed) {
-            const auto spec = make_spec(kind, rows, seed);
+        [](const py::array& A, const fastls::sketch::Spec& spec) {
             DeviceBuffer A_dev;
             const DeviceMatrix view = upload(A, A_dev);
-            Eigen::MatrixXd SA(rows, view.cols);
+            Eigen::MatrixXd SA(spec.rows, view.cols);
             py::gil_scoped_release release;
-            DeviceBuffer SA_dev(static_cast<std::size_t>(rows * view.cols));
+            DeviceBuffer SA_dev(static_cast<std::size_t>(spec.rows * view.cols));
             fastls::cuda::sketch(spec, view, SA_dev.get());
             SA_dev.download(SA.data(), static_cast<std::size_t>(SA.size()));
             return SA;
         },
-        py::arg("A"), py::arg("rows"), py::arg("kind"), py::arg("seed"));
+        py::arg("A"), py::arg("spec"));
 
     m.def(
         "sketch_pointer",
-        [](std::uintptr_t A, std::int64_t n, std::int64_t d, bool row_major, std::int64_t rows,
-           const std::string& kind, std::uint64_t seed, std::uintptr_t SA) {
-            const auto spec = make_spec(kind, rows, seed);
+        [](std::uintptr_t A, std::int64_t n, std::int64_t d, bool row_major, std::uintptr_t SA,
+           const fastls::sketch::Spec& spec) {
             py::gil_scoped_release release;
             fastls::cuda::sketch(spec, DeviceMatrix{reinterpret_cast<const double*>(A), n, d, row_major},
                                  reinterpret_cast<double*>(SA));
         },
-        py::arg("A"), py::arg("n"), py::arg("d"), py::arg("row_major"), py::arg("rows"),
-        py::arg("kind"), py::arg("seed"), py::arg("SA"),
+        py::arg("A"), py::arg("n"), py::arg("d"), py::arg("row_major"), py::arg("SA"), py::arg("spec"),
         "S A for device arrays given by pointer (CuPy); SA is m x d column-major.");
 
-    auto solve = [](const DeviceMatrix& view, const Eigen::Ref<const Eigen::MatrixXd>& B,
-                    const std::string& kind, std::int64_t rows, std::uint64_t seed, bool precondition,
-                    double tol, std::int64_t maxiter, double rcond) {
-        fastls::sketch::SolveOptions opt;
-        opt.spec = make_spec(kind, rows, seed);
-        opt.precondition = precondition;
-        opt.tol = tol;
-        opt.maxiter = maxiter;
-        opt.rcond = rcond;
-        py::gil_scoped_release release;
-        return fastls::cuda::solve(opt, view, B);
-    };
     m.def(
         "solve",
-        [solve](const py::array& A, const Eigen::Ref<const Eigen::MatrixXd>& B, const std::string& kind,
-                std::int64_t rows, std::uint64_t seed, bool precondition, double tol,
-                std::int64_t maxiter, double rcond) {
+        [](const py::array& A, const Eigen::Ref<const Eigen::MatrixXd>& B,
+           const fastls::sketch::SolveOptions& options) {
             DeviceBuffer A_dev;
             const DeviceMatrix view = upload(A, A_dev);
-            return to_dict(solve(view, B, kind, rows, seed, precondition, tol, maxiter, rcond));
+            py::gil_scoped_release release;
+            return fastls::cuda::solve(options, view, B);
         },
-        py::arg("A"), py::arg("B").noconvert(), py::arg("kind"), py::arg("rows"), py::arg("seed"),
-        py::arg("precondition"), py::arg("tol"), py::arg("maxiter"), py::arg("rcond"));
+        py::arg("A"), py::arg("B").noconvert(), py::arg("options"), "Returns a fastls._core.sketch.SolveResult.");
     m.def(
         "solve_pointer",
-        [solve](std::uintptr_t A, std::int64_t n, std::int64_t d, bool row_major,
-                const Eigen::Ref<const Eigen::MatrixXd>& B, const std::string& kind, std::int64_t rows,
-                std::uint64_t seed, bool precondition, double tol, std::int64_t maxiter, double rcond) {
+        [](std::uintptr_t A, std::int64_t n, std::int64_t d, bool row_major,
+           const Eigen::Ref<const Eigen::MatrixXd>& B, const fastls::sketch::SolveOptions& options) {
             const DeviceMatrix view{reinterpret_cast<const double*>(A), n, d, row_major};
-            return to_dict(solve(view, B, kind, rows, seed, precondition, tol, maxiter, rcond));
+            py::gil_scoped_release release;
+            return fastls::cuda::solve(options, view, B);
         },
         py::arg("A"), py::arg("n"), py::arg("d"), py::arg("row_major"), py::arg("B").noconvert(),
-        py::arg("kind"), py::arg("rows"), py::arg("seed"), py::arg("precondition"), py::arg("tol"),
-        py::arg("maxiter"), py::arg("rcond"));
+        py::arg("options"));
 }

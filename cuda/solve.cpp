@@ -12,15 +12,6 @@ using Eigen::VectorXd;
 
 namespace {
 
-int kind_code(sketch::Kind kind) {
-    switch (kind) {
-        case sketch::Kind::Gaussian: return FASTLS_CUDA_GAUSSIAN;
-        case sketch::Kind::Rademacher: return FASTLS_CUDA_RADEMACHER;
-        case sketch::Kind::Srht: return FASTLS_CUDA_SRHT;
-        default: throw InvalidArgument("kind: this sketch kind has no CUDA kernel");
-    }
-}
-
 struct DeviceVector {
     double* data;
     std::int64_t size;
@@ -57,6 +48,15 @@ struct DeviceOp {
 };
 
 }  // namespace
+
+int kind_code(sketch::Kind kind) {
+    require(sketch::has_cuda_kernel(kind), "kind: this sketch kind has no CUDA kernel");
+    switch (kind) {
+        case sketch::Kind::Gaussian: return FASTLS_CUDA_GAUSSIAN;
+        case sketch::Kind::Rademacher: return FASTLS_CUDA_RADEMACHER;
+        default: return FASTLS_CUDA_SRHT;
+    }
+}
 
 void sketch(const sketch::Spec& spec, const DeviceMatrix& A, double* SA) {
     std::vector<std::uint64_t> rows;

@@ -10,6 +10,9 @@
 
 namespace fastls::cuda {
 
+// FASTLS_CUDA_* code of a kind; InvalidArgument for kinds without a CUDA kernel.
+int kind_code(sketch::Kind kind);
+
 // S A (m x d, column-major) into SA on the device.
 void sketch(const sketch::Spec& spec, const DeviceMatrix& A, double* SA);
 

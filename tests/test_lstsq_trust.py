@@ -89,10 +89,19 @@ def test_a_kernel_answer_that_fails_the_check_is_never_returned(monkeypatch):
 
     kernel = linalg._kernel
 
+    class Corrupted:  # the kernel's SolveResult with x off the solution
+        def __init__(self, out):
+            self._out = out
+
+        def __getattr__(self, name):
+            return getattr(self._out, name)
+
+        @property
+        def x(self):
+            return self._out.x + 1e-3  # claims CONVERGED, is wrong
+
     def corrupted(*args, **kwargs):
-        out = kernel(*args, **kwargs)
-        out["x"] = out["x"] + 1e-3  # claims CONVERGED, is wrong
-        return out
+        return Corrupted(kernel(*args, **kwargs))
 
     monkeypatch.setattr(linalg, "_kernel", corrupted)
     rng = np.random.default_rng(2)
@@ -233,3 +242,48 @@ def test_real_sketch_of_complex_A(kind):
     np.testing.assert_allclose(SA, S @ A, atol=1e-13 * np.abs(A).sum(axis=0).max())
     np.testing.assert_allclose(fastls.sketch(A[:, 1], 50, kind=kind, random_state=3), S @ A[:, 1],
                                atol=1e-13 * np.abs(A).sum())
+
+
+class _HostRange:
+    """The range object _core.krylov.lsqr drives (as fastls.distributed's, in memory)."""
+
+    def __init__(self, A, b):
+        self.A, self.u = A, b.copy()
+
+    def norm(self):
+        return np.linalg.norm(self.u)
+
+    def scale(self, a):
+        self.u *= a
+
+    def apply_update(self, xhat, alpha):
+        self.u = self.A @ xhat - alpha * self.u
+
+    def apply_t(self):
+        return self.A.T @ self.u
+
+
+@pytest.mark.parametrize("consistent", [False, True])
+def test_the_one_lsqr_follows_scipy_and_its_stops_are_lstsq_statuses(consistent):
+    """_core.krylov.lsqr (the LSQR behind fastls.lstsq and fastls.distributed.lstsq)
+    against scipy.sparse.linalg.lsqr: same stop, same iterations, same x; with a
+    triangular R it solves min ||A R^-1 y - b||. Its stop codes read as LstsqStatus."""
+    from scipy.sparse.linalg import lsqr
+    from fastls import _core
+    from fastls.linalg import LstsqStatus
+
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((300, 12)) * np.logspace(0, 2, 12)
+    b = A @ rng.standard_normal(12) if consistent else rng.standard_normal(300)
+    opt = _core.krylov.LsqrOptions()
+    opt.atol = opt.btol = 1e-10
+    res = _core.krylov.lsqr(_HostRange(A, b), np.eye(12), opt)
+    ref = lsqr(A, b, atol=1e-10, btol=1e-10, iter_lim=200)
+    assert (int(res.istop), res.nit) == (ref[1], ref[2])
+    assert LstsqStatus(res.istop) == (LstsqStatus.CONSISTENT if consistent else LstsqStatus.CONVERGED)
+    np.testing.assert_allclose(res.x, ref[0], rtol=1e-8)
+    R = np.triu(rng.standard_normal((12, 12))) + 5 * np.eye(12)
+    y = _core.krylov.lsqr(_HostRange(A, b), R, opt).x
+    np.testing.assert_allclose(np.linalg.solve(R, y), _numpy(A, b), rtol=1e-7)
+    assert {s.name.upper(): int(s) for s in _core.krylov.Stop} == \
+        {s.name: int(s) for s in LstsqStatus}

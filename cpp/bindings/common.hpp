@@ -48,4 +48,11 @@ decltype(auto) visit_matrix(const py::array& a, const char* name, F&& f) {
     return f(ColRef(Eigen::Map<const Eigen::MatrixXd>(data, rows, cols)));
 }
 
+// Getter for a result field that hands Python its own writeable copy (def_readonly
+// would give a read-only view that keeps the whole result alive).
+template <class C, class M>
+auto copy_of(M C::*member) {
+    return [member](const C& c) { return M(c.*member); };
+}
+
 }  // namespace fastls::glue

@@ -6,6 +6,7 @@
 namespace fastls::glue {
 void bind_dense(pybind11::module_& m);
 void bind_sketch(pybind11::module_& m);
+void bind_krylov(pybind11::module_& m);
 void bind_federated(pybind11::module_& m);
 void bind_bcd(pybind11::module_& m);
 void bind_sbl(pybind11::module_& m);

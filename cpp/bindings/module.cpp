@@ -153,6 +153,7 @@ PYBIND11_MODULE(_core, m) {
     using Binder = void (*)(py::module_&);
     const std::pair<const char*, Binder> families[] = {
         {"dense", fastls::glue::bind_dense},         {"sketch", fastls::glue::bind_sketch},
+        {"krylov", fastls::glue::bind_krylov},
         {"federated", fastls::glue::bind_federated}, {"bcd", fastls::glue::bind_bcd},
         {"sbl", fastls::glue::bind_sbl},             {"selfcal", fastls::glue::bind_selfcal},
     };

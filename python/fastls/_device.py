@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 
+from fastls import _core
 from fastls._validation import check_option
 
 __all__ = ["resolve_device", "is_cuda_array", "cuda_module"]
 
 DEVICES = ("cpu", "cuda", "auto")
-CUDA_KINDS = ("gaussian", "rademacher", "srht")
+# Read off the C++ (sketch::has_cuda_kernel), not off fastls._cuda: a CPU-only
+# build has no _cuda module but must still say which kinds would run there.
+CUDA_KINDS = tuple(kind.name for kind in _core.sketch.CUDA_KINDS)
 AUTO_MIN_ENTRIES = 2**24
 
 

@@ -22,10 +22,11 @@ boundaries lie (same chunking and seed: same S).
 
 ``lstsq(A, b)``: sketch-and-precondition. [A b] is sketched once (one pass),
 S A = Q R is factorized on the client, x0 = R^{-1} Q^T S b, then LSQR runs on
-min ||A R^{-1} y - (b - A x0)||. A R^{-1} is never formed: each iteration is one
-map/reduce pass over the chunks that sends R^{-1} v (d floats) to every chunk
-and returns ||u_i||^2 and A_i^T u_i (d + 1 floats); the Lanczos vector u stays
-on the workers, chunk by chunk.
+min ||A R^{-1} y - (b - A x0)|| (fastls's one LSQR, in C++, calling back for the
+long vectors). A R^{-1} is never formed: each iteration is one map/reduce pass
+over the chunks that sends R^{-1} v (d floats) to every chunk and returns
+||u_i||^2 and A_i^T u_i (d + 1 floats); the Lanczos vector u stays on the
+workers, chunk by chunk.
 """
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ from fastls import _core
 from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
 from fastls.linalg._lstsq import _MESSAGES as _LSTSQ_MESSAGES
-from fastls.linalg._lstsq import LstsqStatus, normal_residual_from_norms, optimality_limit
+from fastls.linalg._lstsq import _CONVERGED, LstsqStatus, normal_residual_from_norms, optimality_limit
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
-from fastls.sketching._sketch import KINDS, _nnz
+from fastls.sketching._sketch import KINDS, _nnz, make_spec, native
 
 __all__ = ["sketch", "lstsq", "DistributedLstsqResult", "LstsqStatus"]
 
@@ -77,9 +78,9 @@ def _sketch_chunk(A, b, kind: str, m: int, seed: int, nnz: int, row_offset: int)
         if pad > 0:  # the block needs at least m rows to sample from; zero rows add nothing
             A = np.vstack([A, np.zeros((pad, A.shape[1]))])
             B = np.asfortranarray(np.vstack([B, np.zeros((pad, B.shape[1]))]))
-        SA, SB = _core.sketch.apply(A, B, kind, m, _block_srht_seed(seed, row_offset), nnz)
+        SA, SB = _core.sketch.apply(A, B, make_spec(kind, m, _block_srht_seed(seed, row_offset), nnz))
     else:
-        SA, SB = _core.sketch.apply(A, B, kind, m, seed, nnz, row_offset=row_offset)
+        SA, SB = _core.sketch.apply(A, B, make_spec(kind, m, seed, nnz, row_offset))
     return np.hstack([SA, SB])
 
 
@@ -223,7 +224,7 @@ class DistributedLstsqResult(Result):
     (its spread estimates cond(A)); residual_norm: ||b - A x|| (one extra pass);
     normal_residual: :func:`fastls.linalg.normal_residual` of x, checked before return;
     status: :class:`fastls.LstsqStatus` (SOLVED when the sketch-and-solve start is
-    exact, CONSISTENT, CONVERGED or MAX_ITER: the codes :func:`fastls.lstsq` uses).
+    exact, else LSQR's stop read as :func:`fastls.lstsq` reads it).
     """
 
     sketch_rows: int
@@ -259,7 +260,8 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "precondition", sketch: s
         Default 20 d for "sjlt"/"countsketch" (cond(A R^{-1}) ~ 1.6, ~20 passes
         a sweep), max(4 d, d + 50) for the dense kinds; capped at n.
     tol : float
-        LSQR's atol = btol: stop when ||(A R^{-1})^T r|| <= tol ||A R^{-1}|| ||r||
+        LSQR's atol = btol (SciPy's lsqr stopping rules, as :func:`fastls.lstsq`):
+        stop when ||(A R^{-1})^T r|| <= tol ||A R^{-1}|| ||r||
         or ||r|| <= tol (||b|| + ||A|| ||x||).
     maxiter : int, optional
         Passes in all sweeps together; default 200 (A R^{-1} has condition ~ 3,
@@ -347,19 +349,23 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "precondition", sketch: s
     nit, status = 0, LstsqStatus.SOLVED
     if fallback is None:
         x = scipy.linalg.solve_triangular(R, Q.T @ SAb[:, d])
+        b_chunks = list(b.to_delayed().ravel())
         for _ in range(1 + refine):  # each sweep restarts LSQR at x with a freshly computed residual
-            y, its, status = _lsqr(A, b, R, x, tol, maxiter - nit, split_every)
-            x = x + scipy.linalg.solve_triangular(R, y)
-            nit += its
-            if status in (LstsqStatus.SOLVED, LstsqStatus.MAX_ITER):
+            u = _ChunkedRange(A, b_chunks, -x, 1.0, split_every)  # u = b - A x
+            res = _core.krylov.lsqr(u, R, native(_core.krylov.LsqrOptions, atol=tol, btol=tol,
+                                                 maxiter=maxiter - nit))
+            x = x + scipy.linalg.solve_triangular(R, res.x)
+            nit += res.nit
+            status = LstsqStatus(res.istop)
+            if status not in (LstsqStatus.CONSISTENT, LstsqStatus.CONVERGED):
                 break
         # The answer is checked against A: the final pass also gives A^T r.
         _, stats = _reduce_pass(A, list(b.to_delayed().ravel()), -x, 1.0, split_every)
         eta_x = _checked(stats, x, s[0])
         limit = optimality_limit(tol, n, d)
-        if status == LstsqStatus.MAX_ITER and eta_x <= limit:
+        if status not in _CONVERGED and eta_x <= limit:
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
-        if status != LstsqStatus.MAX_ITER and eta_x > limit:
+        if status in _CONVERGED and eta_x > limit:
             fallback = (f"the LSQR answer failed the check against A (normal-equation residual "
                         f"{eta_x:.1e} > {limit:.1e})")
     message = _MESSAGES[status]
@@ -369,11 +375,12 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "precondition", sketch: s
         _, stats = _reduce_pass(A, list(b.to_delayed().ravel()), -x, 1.0, split_every)
         eta_x = _checked(stats, x, s[0])
         message = f"solved by TSQR (dask.array.linalg.lstsq): {fallback}"
-    if status == LstsqStatus.MAX_ITER:
-        warnings.warn(f"fastls.distributed.lstsq: LSQR reached maxiter={maxiter}",
+    if status not in _CONVERGED:
+        warnings.warn(f"fastls.distributed.lstsq: LSQR reached maxiter={maxiter}"
+                      if status == LstsqStatus.MAX_ITER else f"fastls.distributed.lstsq: {message}",
                       ConvergenceWarning, stacklevel=2)
     return DistributedLstsqResult(
-        x=x, success=status != LstsqStatus.MAX_ITER, status=status, message=message,
+        x=x, success=status in _CONVERGED, status=status, message=message,
         nit=nit, residual_norm=math.sqrt(stats[0]), sketch_rows=m, sketch=kind, r_diag=r_diag,
         normal_residual=eta_x)
 
@@ -397,57 +404,28 @@ def _reduce_pass(A, w_prev, vhat, c, split_every):
     return ws, total.compute()
 
 
-def _lsqr(A, b, R, x0, tol, maxiter, split_every):
-    """LSQR (Paige & Saunders 1982, damp = 0, as scipy.sparse.linalg.lsqr) on
-    min ||A R^{-1} y - (b - A x0)||; every product with A is one _reduce_pass."""
-    solve = scipy.linalg.solve_triangular
-    d = R.shape[0]
-    # u = r0 = b - A x0, and (A R^{-1})^T u.
-    w, stats = _reduce_pass(A, list(b.to_delayed().ravel()), -x0, 1.0, split_every)
-    beta = math.sqrt(stats[0])
-    y = np.zeros(d)
-    if beta == 0.0:
-        return y, 0, LstsqStatus.SOLVED
-    v = solve(R, stats[1:] / beta, trans="T")
-    alpha = np.linalg.norm(v)
-    if alpha == 0.0:
-        return y, 0, LstsqStatus.SOLVED
-    v /= alpha
-    z_dir = v.copy()
-    bnorm, rhobar, phibar = beta, alpha, beta
-    anorm = ddnorm = xxnorm = z = 0.0
-    cs2, sn2 = -1.0, 0.0
-    for itn in range(1, maxiter + 1):
-        # Bidiagonalization: beta u = A R^{-1} v - alpha u; alpha v = R^{-T} A^T u - beta v.
-        w, stats = _reduce_pass(A, w, solve(R, v), -alpha / beta, split_every)
-        beta_new = math.sqrt(stats[0])
-        anorm = math.sqrt(anorm * anorm + alpha * alpha + beta_new * beta_new)
-        beta = beta_new
-        if beta > 0.0:
-            v = solve(R, stats[1:] / beta, trans="T") - beta * v
-            alpha = np.linalg.norm(v)
-            if alpha > 0.0:
-                v /= alpha
-        # Plane rotation eliminating the subdiagonal beta.
-        rho = math.hypot(rhobar, beta)
-        cs, sn = rhobar / rho, beta / rho
-        theta, rhobar = sn * alpha, -cs * alpha
-        phi, phibar = cs * phibar, sn * phibar
-        tau = sn * phi
-        ddnorm += np.dot(z_dir, z_dir) / (rho * rho)
-        y += (phi / rho) * z_dir
-        z_dir = v - (theta / rho) * z_dir
-        # Estimate ||y|| for the stopping test.
-        delta, gambar = sn2 * rho, -cs2 * rho
-        rhs = phi - delta * z
-        xnorm = math.sqrt(xxnorm + (rhs / gambar) ** 2)
-        gamma = math.hypot(gambar, theta)
-        cs2, sn2 = gambar / gamma, theta / gamma
-        z = rhs / gamma
-        xxnorm += z * z
-        rnorm, arnorm = phibar, alpha * abs(tau)
-        if arnorm <= tol * anorm * rnorm or arnorm == 0.0:
-            return y, itn, LstsqStatus.CONVERGED
-        if rnorm <= tol * bnorm + tol * anorm * xnorm:
-            return y, itn, LstsqStatus.CONSISTENT
-    return y, maxiter, LstsqStatus.MAX_ITER
+class _ChunkedRange:
+    """LSQR's long vector u = factor * w for _core.krylov.lsqr, w kept chunk by chunk on
+    the workers. A product with A is one fused pass (_reduce_pass) that also returns
+    ||w||^2 and A^T w, so norm() and apply_t() read what it left: one pass over A per
+    LSQR iteration; scale() only updates the factor."""
+
+    def __init__(self, A, w_prev, vhat, c, split_every):
+        self.A, self.split_every = A, split_every
+        self._pass(w_prev, vhat, c)
+
+    def _pass(self, w_prev, vhat, c):  # w = A vhat + c w_prev
+        self.w, stats = _reduce_pass(self.A, w_prev, vhat, c, self.split_every)
+        self.sq, self.At, self.factor = stats[0], stats[1:], 1.0
+
+    def norm(self):
+        return abs(self.factor) * math.sqrt(self.sq)
+
+    def scale(self, a):
+        self.factor *= a
+
+    def apply_update(self, xhat, alpha):  # u = A xhat - alpha u
+        self._pass(self.w, xhat, -alpha * self.factor)
+
+    def apply_t(self):
+        return self.factor * self.At

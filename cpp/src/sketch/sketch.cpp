@@ -44,6 +44,8 @@ void check_spec(const Spec& spec, Index n) {
     if (spec.kind == Kind::Sjlt)
         require(spec.nnz_per_column >= 1 && spec.nnz_per_column <= spec.rows,
                 "nnz_per_column must be between 1 and sketch_rows");
+    if (spec.kind == Kind::CountSketch)
+        require(spec.nnz_per_column == 1, "nnz_per_column must be 1 for countsketch");
     require(spec.row_offset == 0 || spec.kind != Kind::Srht,
             "row_offset: the SRHT mixes all rows and takes no row offset");
 }
@@ -62,6 +64,7 @@ void apply_any(const Spec& spec, const Mat& A, const ColRef& B, MatrixXd& SA, Ma
             if (B.cols() > 0) detail::srht_apply(spec, B, SB);
             else SB.resize(spec.rows, 0);
             return;
+        case Kind::CountSketch:
         case Kind::Sjlt:
             detail::sjlt_apply(spec, A, SA);
             if (B.cols() > 0) detail::sjlt_apply(spec, B, SB);
@@ -104,6 +107,7 @@ MatrixXd explicit_matrix(const Spec& spec, Index n) {
             }
             break;
         }
+        case Kind::CountSketch:
         case Kind::Sjlt: {
             const auto s = static_cast<std::uint32_t>(spec.nnz_per_column);
             const double v = 1.0 / std::sqrt(static_cast<double>(s));

@@ -61,7 +61,7 @@ void SketchedFactor::fill(SolveResult& out) const {
     out.singular_values = singular_values_;
     out.null_basis = null_basis_.size() ? null_basis_ : MatrixXd(x0_.rows(), 0);
     out.rank = rank_;
-    out.istop.assign(static_cast<std::size_t>(x0_.cols()), 0);
+    out.istop.assign(static_cast<std::size_t>(x0_.cols()), krylov::Stop::Solved);
     out.nit.assign(static_cast<std::size_t>(x0_.cols()), 0);
 }
 

@@ -14,13 +14,17 @@ from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
 from fastls._device import DEVICES, is_cuda_array, resolve_device
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
-from fastls.sketching._sketch import KINDS, _nnz, check_sketch_rows
+from fastls.sketching._sketch import KINDS, _nnz, check_sketch_rows, make_spec, native
 
 __all__ = ["lstsq", "LstsqResult", "LstsqStatus", "normal_residual", "optimality_limit"]
 
 
 class LstsqStatus(IntEnum):
-    """Why lstsq stopped. Iterative codes follow scipy.sparse.linalg.lsqr's istop."""
+    """Why lstsq stopped. Iterative codes follow scipy.sparse.linalg.lsqr's istop.
+
+    The LSQR kernel's stop (fastls._core.krylov.Stop, SciPy's istop) maps to the
+    member of the same value: ``LstsqStatus(stop)``.
+    """
 
     SOLVED = 0            # direct factorization, or x = 0 is exact
     CONSISTENT = 1        # A x = b to within tol
@@ -122,10 +126,11 @@ def _qr(A, B, rcond):
     solver = _core.dense.qr_lstsq_complex if A.dtype.kind == "c" else _core.dense.qr_lstsq
     if A.dtype.kind == "c":
         A, B = np.asfortranarray(A), np.asfortranarray(B)
-    x, res, rank, s = solver(A, B, rcond)
+    out = solver(A, B, rcond)
     status = LstsqStatus.SOLVED
-    return dict(x=x, residual_norm=res, rank=int(rank), singular_values=s, status=status,
-                success=True, nit=0, message=_MESSAGES[status])
+    return dict(x=out.x, residual_norm=out.residual_norms, rank=int(out.rank),
+                singular_values=out.singular_values, status=status, success=True, nit=0,
+                message=_MESSAGES[status])
 
 
 def _empty(A, B):
@@ -172,16 +177,15 @@ def default_sketch_rows(n: int, d: int, sketch_kind: str, precondition: bool,
     return int(min(n, max(d, int(np.ceil(gamma * d)))))
 
 
-def _kernel(A, B, kind, m, seed, nnz, precondition, tol, maxiter, rcond, device):
-    """One sketch-and-solve (precondition=False) or sketch-and-precondition run."""
-    options = (precondition, tol, maxiter, rcond)
+def _kernel(A, B, options, device):
+    """One sketch-and-solve or sketch-and-precondition run: a _core.sketch.SolveResult."""
     if device == "cuda":
         from fastls._device import cuda_module
         if is_cuda_array(A):
             return cuda_module().solve_pointer(A.data.ptr, *A.shape, bool(A.flags.c_contiguous), B,
-                                               kind, m, seed, *options)
-        return cuda_module().solve(A, B, kind, m, seed, *options)
-    return _core.sketch.solve(A, B, kind, m, seed, nnz, *options)
+                                               options)
+        return cuda_module().solve(A, B, options)
+    return _core.sketch.solve(A, B, options)
 
 
 def _host(a) -> np.ndarray:
@@ -194,21 +198,21 @@ def _lost_rank(A, out, rcond: float) -> bool:
     A null vector v of S A with ||A v|| above the rank threshold proves that
     A has rank the sketch lost: S A alone never decides the rank.
     """
-    V = out["null_basis"]
+    V = out.null_basis
     if V.shape[1] == 0:
         return False
     AV = _host(A @ (_xp(A).asarray(V)))
-    return float(np.linalg.norm(AV, axis=0).max()) > rcond * out["singular_values"][0]
+    return float(np.linalg.norm(AV, axis=0).max()) > rcond * out.singular_values[0]
 
 
 def _lost_residual(out, B, rcond: float) -> bool:
     """True when S [A b] has lower rank than [A b]: the sketched residual is
     numerically zero while the residual on A is not (sketch-and-solve's error
     bars stand on S r)."""
-    scale = rcond * (out["singular_values"][0] * np.linalg.norm(out["x"], axis=0)
+    scale = rcond * (out.singular_values[0] * np.linalg.norm(out.x, axis=0)
                      + np.linalg.norm(B, axis=0))
-    return bool(np.any((out["sketched_residual_norms"] <= scale) &
-                       (out["residual_norms"] > 1e3 * scale)))
+    return bool(np.any((out.sketched_residual_norms <= scale) &
+                       (out.residual_norms > 1e3 * scale)))
 
 
 def _xp(A):
@@ -311,8 +315,8 @@ def _error_bars(out, kind: str, m: int):
     """(se, q): coordinate_error = se, linf_bound = q max_i se_i; NaN where they would not hold."""
     from scipy import stats
 
-    rank = int(out["rank"])
-    d, k = out["x"].shape
+    rank = int(out.rank)
+    d, k = out.x.shape
     if kind in ("countsketch", "sjlt"):
         warnings.warn(f"lstsq: sketch={kind!r} gives no error bars (sparse sketches lose the "
                       "coordinate-error law on coherent inputs); coordinate_error and linf_bound "
@@ -324,7 +328,7 @@ def _error_bars(out, kind: str, m: int):
     dof = m - rank
     if dof < 1:  # no residual degrees of freedom: an honest but empty bound
         return np.full((d, k), np.inf), np.inf
-    se = out["sketched_residual_norms"][None, :] * np.sqrt(out["covariance_diag"][:, None] / dof)
+    se = out.sketched_residual_norms[None, :] * np.sqrt(out.covariance_diag[:, None] / dof)
     q = stats.t.ppf(1 - _LINF_DELTA / (2 * rank), dof)
     return se, q
 
@@ -362,8 +366,9 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     inner_tol = max(tol / 100, _EPS)
 
     def run(rhs):
-        return _kernel(Ak, rhs, kind, m, seed, _nnz(kind, nnz_per_column, m), precondition,
-                       inner_tol, maxiter, rcond, device)
+        spec = make_spec(kind, m, seed, _nnz(kind, nnz_per_column, m))
+        return _kernel(Ak, rhs, native(_core.sketch.SolveOptions, spec=spec, precondition=precondition,
+                                       tol=inner_tol, maxiter=maxiter, rcond=rcond), device)
 
     while fallback is None:
         try:
@@ -378,21 +383,23 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
         m *= 2
 
     eta = None
+    if fallback is None:
+        x, residual_norms, nit = out.x, out.residual_norms, out.nit
     if fallback is None and precondition:
-        eta = normal_residual(Ak, Bk, out["x"], norm_A=out["singular_values"][0])
-        status = LstsqStatus(max(out["istop"]))  # the worst column: codes grow with trouble
+        eta = normal_residual(Ak, Bk, x, norm_A=out.singular_values[0])
+        status = LstsqStatus(max(out.istop))  # the worst column: codes grow with trouble
         limit = optimality_limit(tol, n, d)
         if status in _CONVERGED and eta.max() > limit:
             # One refinement sweep with the same sketch, from the residual of x
             # (sketch-and-precondition with iterative refinement is backward stable).
             xp = _xp(Ak)
-            residual = np.asfortranarray(_host(xp.asarray(Bk) - Ak @ xp.asarray(out["x"])))
+            residual = np.asfortranarray(_host(xp.asarray(Bk) - Ak @ xp.asarray(x)))
             step = run(residual)
-            out["x"] = out["x"] + step["x"]
-            out["nit"] = [a + b for a, b in zip(out["nit"], step["nit"])]
-            out["residual_norms"] = step["residual_norms"]
-            status = LstsqStatus(max(step["istop"]))
-            eta = normal_residual(Ak, Bk, out["x"], norm_A=out["singular_values"][0])
+            x = x + step.x
+            nit = [a + b for a, b in zip(nit, step.nit)]
+            residual_norms = step.residual_norms
+            status = LstsqStatus(max(step.istop))
+            eta = normal_residual(Ak, Bk, x, norm_A=out.singular_values[0])
         if status not in _CONVERGED and eta.max() <= limit:
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
         if status in _CONVERGED and eta.max() > limit:
@@ -413,12 +420,11 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
                           linf_bound=np.full(B.shape[1], np.nan))
         return fields
 
-    rank = int(out["rank"])
-    x = out["x"]
-    fields = dict(residual_norm=out["residual_norms"], singular_values=out["singular_values"],
-                  sketch=kind, sketch_rows=m, sketched_residual_norm=out["sketched_residual_norms"])
+    rank = int(out.rank)
+    fields = dict(residual_norm=residual_norms, singular_values=out.singular_values,
+                  sketch=kind, sketch_rows=m, sketched_residual_norm=out.sketched_residual_norms)
     if precondition:
-        fields.update(status=status, nit=int(max(out["nit"])), success=status in _CONVERGED,
+        fields.update(status=status, nit=int(max(nit)), success=status in _CONVERGED,
                       normal_residual=eta)
     else:
         se, q = _error_bars(out, kind, m)

@@ -9,8 +9,23 @@ from fastls._validation import as_array, check_int, check_option, native_seed
 
 __all__ = ["sketch", "sketch_matrix", "KINDS"]
 
-KINDS = ("gaussian", "rademacher", "srht", "countsketch", "sjlt")
+Kind = _core.sketch.Kind
+KINDS = tuple(Kind.__members__)  # the names live once, in the C++ enum (sketch::Kind)
 DEFAULT_SJLT_NNZ = 8
+
+
+def native(cls, **fields):
+    """An instance of a bound option struct (fastls._core) with the given fields set."""
+    obj = cls()
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    return obj
+
+
+def make_spec(kind: str, sketch_rows: int, seed: int, nnz: int = 1, row_offset: int = 0):
+    """The kernel's sketch::Spec for a kind already checked against KINDS."""
+    return native(_core.sketch.Spec, kind=Kind[kind], rows=sketch_rows, seed=seed,
+                  nnz_per_column=nnz, row_offset=row_offset)
 
 
 def _nnz(kind: str, nnz_per_column, sketch_rows: int) -> int:
@@ -78,22 +93,19 @@ def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "srht",
     if on_gpu:
         return _sketch_cupy(A, sketch_rows, kind, random_state, resolve_device(device, kind, 0, True))
     A = as_array(A, "A", ndim=(1, 2), dtype=(np.float64, np.complex128))
-    if A.dtype.kind == "c":  # a real S: S A = S Re(A) + i S Im(A), one pass over both
-        parts = np.concatenate([A.real.reshape(A.shape[0], -1), A.imag.reshape(A.shape[0], -1)], 1)
-        SP = sketch(parts, sketch_rows, kind=kind, random_state=random_state,
-                    nnz_per_column=nnz_per_column, device=device)
-        SA = SP[:, : SP.shape[1] // 2] + 1j * SP[:, SP.shape[1] // 2:]
-        return SA[:, 0] if A.ndim == 1 else SA
     m = check_sketch_rows(sketch_rows, A.shape[0])
     nnz = _nnz(kind, nnz_per_column, m)
     A2 = A.reshape(A.shape[0], -1)
-    seed = native_seed(random_state)
-    if resolve_device(device, kind, A.size) == "cuda":
+    if A.dtype.kind == "c":  # a real S: S A = S Re(A) + i S Im(A), one pass over both
+        A2 = np.concatenate([A2.real, A2.imag], 1)
+    spec = make_spec(kind, m, native_seed(random_state), nnz)
+    if resolve_device(device, kind, A2.size) == "cuda":
         from fastls._device import cuda_module
-        SA = cuda_module().sketch(A2, m, kind, seed)
+        SA = cuda_module().sketch(A2, spec)
     else:
-        no_b = np.empty((A.shape[0], 0), order="F")
-        SA, _ = _core.sketch.apply(A2, no_b, kind, m, seed, nnz)
+        SA, _ = _core.sketch.apply(A2, np.empty((A.shape[0], 0), order="F"), spec)
+    if A.dtype.kind == "c":
+        SA = SA[:, : SA.shape[1] // 2] + 1j * SA[:, SA.shape[1] // 2:]
     return SA[:, 0] if A.ndim == 1 else SA
 
 
@@ -112,7 +124,7 @@ def _sketch_cupy(A, sketch_rows, kind, random_state, device):
     m = check_sketch_rows(sketch_rows, A2.shape[0])
     SA = cupy.empty((m, A2.shape[1]), dtype=cupy.float64, order="F")
     cuda_module().sketch_pointer(A2.data.ptr, A2.shape[0], A2.shape[1], bool(A2.flags.c_contiguous),
-                                 m, kind, native_seed(random_state), SA.data.ptr)
+                                 SA.data.ptr, make_spec(kind, m, native_seed(random_state)))
     return SA[:, 0] if A.ndim == 1 else SA
 
 
@@ -169,8 +181,7 @@ def sketch_matrix(n: int, sketch_rows: int, *, kind: str = "srht",
     if m * n > 2**28:
         raise ValueError(f"sketch_matrix is for small sizes: {m} x {n} entries would need "
                          f"{8 * m * n / 2**30:.1f} GiB; use sketch(A, ...) instead")
-    nnz = _nnz(kind, nnz_per_column, m)
-    seed = native_seed(random_state)
+    spec = make_spec(kind, m, native_seed(random_state), _nnz(kind, nnz_per_column, m))
     if device == "cuda":
-        return cuda_module().explicit_matrix(n, kind, m, seed)
-    return _core.sketch.explicit_matrix(n, kind, m, seed, nnz)
+        return cuda_module().explicit_matrix(n, spec)
+    return _core.sketch.explicit_matrix(n, spec)

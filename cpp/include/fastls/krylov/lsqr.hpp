@@ -1,7 +1,6 @@
-// LSQR (Paige & Saunders 1982) with SciPy's stopping rules: istop 1 (A x = b
-// to btol/atol), 2 (least-squares optimality to atol), 3 (condition estimate
-// above conlim), 7 (iteration limit); SciPy's machine-precision variants 4-6
-// are reported as 1-3.
+// LSQR (Paige & Saunders 1982) with SciPy's stopping rules; the Stop values
+// are SciPy's istop codes (its machine-precision variants 4-6 are reported as
+// 1-3), which fastls.LstsqStatus reads as they are.
 //
 // The operator owns the long (range) vectors, so the same iteration runs with
 // them in host memory or on a GPU. Op provides:
@@ -21,6 +20,14 @@
 
 namespace fastls::krylov {
 
+enum class Stop {
+    Solved = 0,          // x = 0 is exact (b = 0 or A^T b = 0)
+    Consistent = 1,      // A x = b to btol/atol
+    Converged = 2,       // least-squares optimality to atol
+    IllConditioned = 3,  // condition estimate above conlim
+    MaxIter = 7,         // iteration limit
+};
+
 struct LsqrOptions {
     double atol = 1e-12;
     double btol = 1e-12;
@@ -30,7 +37,7 @@ struct LsqrOptions {
 
 struct LsqrResult {
     Eigen::VectorXd x;
-    int istop = 0;
+    Stop istop = Stop::Solved;
     Eigen::Index nit = 0;
     double rnorm = 0, arnorm = 0, anorm = 0, acond = 0;
 };
@@ -59,6 +66,7 @@ LsqrResult lsqr(const Op& A, typename Op::Range& u, const LsqrOptions& opt) {
     res.rnorm = rnorm;
     res.arnorm = arnorm;
     if (arnorm == 0) return res;  // x = 0 is exact
+    res.istop = Stop::MaxIter;      // also for maxiter <= 0: no step taken
 
     for (Eigen::Index it = 1; it <= opt.maxiter; ++it) {
         check_interrupt();
@@ -101,15 +109,14 @@ LsqrResult lsqr(const Op& A, typename Op::Range& u, const LsqrOptions& opt) {
         const double t1 = test1 / (1 + anorm * xnorm / bnorm);
         const double rtol = opt.btol + opt.atol * anorm * xnorm / bnorm;
         res.nit = it;
-        int istop = 0;
-        if (it >= opt.maxiter) istop = 7;
-        if (1 + test3 <= 1 || test3 <= ctol) istop = 3;
-        if (1 + test2 <= 1 || test2 <= opt.atol) istop = 2;
-        if (1 + t1 <= 1 || test1 <= rtol) istop = 1;
-        if (istop) {
-            res.istop = istop;
-            break;
-        }
+        // SciPy's precedence: consistent, then optimal, then ill-conditioned.
+        const bool consistent = 1 + t1 <= 1 || test1 <= rtol;
+        const bool optimal = 1 + test2 <= 1 || test2 <= opt.atol;
+        const bool ill = 1 + test3 <= 1 || test3 <= ctol;
+        if (consistent) res.istop = Stop::Consistent;
+        else if (optimal) res.istop = Stop::Converged;
+        else if (ill) res.istop = Stop::IllConditioned;
+        if (consistent || optimal || ill || it >= opt.maxiter) break;
     }
     res.rnorm = rnorm;
     res.arnorm = arnorm;

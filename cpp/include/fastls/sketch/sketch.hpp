@@ -10,13 +10,19 @@
 
 namespace fastls::sketch {
 
-enum class Kind { Gaussian, Rademacher, Srht, Sjlt };  // CountSketch = Sjlt with nnz 1
+// The public kind names, in fastls.sketching.KINDS order (bound as fastls._core.sketch.Kind).
+enum class Kind { Gaussian, Rademacher, Srht, CountSketch, Sjlt };  // CountSketch: Sjlt, nnz 1
+
+// The kinds the CUDA backend (cuda/kernels.cu) generates; the sparse ones are CPU only.
+constexpr bool has_cuda_kernel(Kind k) {
+    return k == Kind::Gaussian || k == Kind::Rademacher || k == Kind::Srht;
+}
 
 struct Spec {
     Kind kind = Kind::Srht;
     Eigen::Index rows = 0;          // m
     std::uint64_t seed = 0;
-    int nnz_per_column = 1;          // Sjlt only
+    int nnz_per_column = 1;          // Sjlt only (CountSketch: 1)
     // Global index of the first data row (Gaussian, Rademacher, Sjlt): a row
     // chunk sketched with its offset gives its exact share of S A.
     std::uint64_t row_offset = 0;

@@ -30,7 +30,7 @@ struct SolveResult {
     Eigen::VectorXd singular_values;         // of S A
     Eigen::MatrixXd null_basis;              // d x (d - rank): right null vectors of S A
     Eigen::Index rank = 0;
-    std::vector<int> istop;                  // per column (precondition only)
+    std::vector<krylov::Stop> istop;         // per column (precondition only)
     std::vector<Eigen::Index> nit;           // per column
 };
 
