@@ -29,7 +29,10 @@ def svd_matrix(m, n, cond, rng, rank=None):
 def assert_ctrl_c_stops(setup: str, call: str, within: float = 2.0, settle: float = 0.3):
     """Run `setup` then the long native `call` in a subprocess, send SIGINT and
     check that KeyboardInterrupt arrives within `within` seconds."""
-    code = "import sys\n" + textwrap.dedent(setup) + textwrap.dedent(f"""
+    # The child restores Python's SIGINT handler: a shell's background job starts
+    # with SIGINT ignored, and the child would inherit that.
+    code = "import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n" + \
+        textwrap.dedent(setup) + textwrap.dedent(f"""
         print("ready", flush=True)
         try:
             {call}

@@ -2,7 +2,6 @@
 // working-set Lasso. Python validates everything first; arrays arrive as
 // float64 (F-contiguous dense) or as CSC triplets with int64 indices.
 #include <pybind11/functional.h>
-#include <pybind11/native_enum.h>
 
 #include <algorithm>
 

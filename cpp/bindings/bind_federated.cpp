@@ -1,5 +1,3 @@
-#include <pybind11/native_enum.h>
-
 #include <memory>
 #include <optional>
 #include <vector>

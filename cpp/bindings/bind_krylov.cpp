@@ -4,7 +4,6 @@
 // d x d preconditioner R^{-1} is applied here.
 #include <Eigen/Core>
 
-#include <pybind11/native_enum.h>
 
 #include "common.hpp"
 #include "families.hpp"

@@ -2,7 +2,6 @@
 // EM loop of (Kronecker) sparse Bayesian learning, for float64 and complex128.
 // Factor lists are copied into Eigen matrices (small: Σ m_i n_i entries); the
 // long vectors (x, y) are viewed without copies.
-#include <pybind11/native_enum.h>
 
 #include "common.hpp"
 #include "families.hpp"

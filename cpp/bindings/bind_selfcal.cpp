@@ -1,7 +1,6 @@
 // fastls._core.selfcal: the Schur-complement least-squares and spectral
 // solvers of bilinear self-calibration on no-copy views of the caller's
 // (validated, C-contiguous complex128) arrays.
-#include <pybind11/native_enum.h>
 
 #include <optional>
 

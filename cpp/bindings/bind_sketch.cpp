@@ -1,5 +1,3 @@
-#include <pybind11/native_enum.h>
-
 #include "common.hpp"
 #include "families.hpp"
 #include "fastls/sketch/fwht.hpp"

@@ -2,6 +2,7 @@
 // GIL-release helper every kernel call goes through.
 #pragma once
 #include <pybind11/eigen.h>
+#include <pybind11/native_enum.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
