@@ -285,5 +285,7 @@ def test_the_one_lsqr_follows_scipy_and_its_stops_are_lstsq_statuses(consistent)
     R = np.triu(rng.standard_normal((12, 12))) + 5 * np.eye(12)
     y = _core.krylov.lsqr(_HostRange(A, b), R, opt).x
     np.testing.assert_allclose(np.linalg.solve(R, y), _numpy(A, b), rtol=1e-7)
-    assert {s.name.upper(): int(s) for s in _core.krylov.Stop} == \
-        {s.name: int(s) for s in LstsqStatus}
+    # One status enum, bound from C++, with SciPy's istop values.
+    assert LstsqStatus is _core.krylov.LstsqStatus and isinstance(res.istop, LstsqStatus)
+    assert {s.name: int(s) for s in LstsqStatus} == \
+        {"SOLVED": 0, "CONSISTENT": 1, "CONVERGED": 2, "ILL_CONDITIONED": 3, "MAX_ITER": 7}

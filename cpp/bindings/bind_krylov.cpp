@@ -48,13 +48,16 @@ struct PythonRangeOp {
 
 void bind_krylov(py::module_& m) {
     using krylov::Stop;
-    // The values are SciPy's istop codes; fastls.LstsqStatus(stop) reads them as they are.
-    py::native_enum<Stop>(m, "Stop", "enum.IntEnum", "Why LSQR stopped (SciPy's lsqr istop).")
-        .value("solved", Stop::Solved)
-        .value("consistent", Stop::Consistent)
-        .value("converged", Stop::Converged)
-        .value("ill_conditioned", Stop::IllConditioned)
-        .value("max_iter", Stop::MaxIter)
+    // The public fastls.LstsqStatus: defined once, here, with SciPy's lsqr istop
+    // values, so every path (dense, sketched, Dask) reports the same codes.
+    py::native_enum<Stop>(m, "LstsqStatus", "enum.IntEnum",
+                          "Why lstsq stopped. Iterative codes follow scipy.sparse.linalg.lsqr's istop.")
+        .value("SOLVED", Stop::Solved, "direct factorization, or x = 0 is exact")
+        .value("CONSISTENT", Stop::Consistent, "A x = b to within tol")
+        .value("CONVERGED", Stop::Converged, "normal equations satisfied to within tol")
+        .value("ILL_CONDITIONED", Stop::IllConditioned,
+               "condition estimate of the preconditioned system too large")
+        .value("MAX_ITER", Stop::MaxIter, "iteration limit reached before tol")
         .finalize();
     py::class_<krylov::LsqrOptions>(m, "LsqrOptions", "SciPy's lsqr stopping parameters.")
         .def(py::init<>())

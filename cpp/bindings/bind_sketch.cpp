@@ -47,7 +47,7 @@ void bind_sketch(py::module_& m) {
         .def_property_readonly("singular_values", copy_of(&R::singular_values), "of S A")
         .def_property_readonly("null_basis", copy_of(&R::null_basis), "right null vectors of S A")
         .def_readonly("rank", &R::rank)
-        .def_readonly("istop", &R::istop, "krylov.Stop per column (precondition only)")
+        .def_readonly("istop", &R::istop, "LstsqStatus per column (precondition only)")
         .def_readonly("nit", &R::nit, "LSQR iterations per column");
 
     m.def(

@@ -1,10 +1,8 @@
 """Implementation of :mod:`fastls.linalg` (private: import from the package)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import IntEnum
-
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -19,18 +17,9 @@ from fastls.sketching._sketch import KINDS, _nnz, check_sketch_rows, make_spec, 
 __all__ = ["lstsq", "LstsqResult", "LstsqStatus", "normal_residual", "optimality_limit"]
 
 
-class LstsqStatus(IntEnum):
-    """Why lstsq stopped. Iterative codes follow scipy.sparse.linalg.lsqr's istop.
-
-    The LSQR kernel's stop (fastls._core.krylov.Stop, SciPy's istop) maps to the
-    member of the same value: ``LstsqStatus(stop)``.
-    """
-
-    SOLVED = 0            # direct factorization, or x = 0 is exact
-    CONSISTENT = 1        # A x = b to within tol
-    CONVERGED = 2         # normal equations satisfied to within tol
-    ILL_CONDITIONED = 3   # condition estimate of the preconditioned system too large
-    MAX_ITER = 7          # iteration limit reached before tol
+# Bound from C++ (one enum for the LSQR kernel, the sketched and dense paths and Dask).
+LstsqStatus = _core.krylov.LstsqStatus
+LstsqStatus.__module__ = "fastls.linalg"  # where users import (and pickle) it from
 
 
 _CONVERGED = (0, 1, 2)  # SOLVED, CONSISTENT, CONVERGED
