@@ -436,24 +436,11 @@ def _solve_dense(y, A, B, model, method, wz, c, gap, tol, maxiter):
         raise LinAlgError(
             f"the normalized system [A_0; w^*] is singular ({exc}): the data do not determine "
             "(d, x) up to one scalar, or w is orthogonal to the solution") from None
-    _check_normalization(ls.z, wz)
+    from fastls.selfcal._operators import check_normalization
+
+    check_normalization(ls.z, wz)
     return (ls.z, sigma, np.hypot(ls.residual, ls.constraint_residual),
             ls.residual / np.linalg.norm(ls.z), nit, converged)
-
-
-def _check_normalization(z, wz):
-    """Catch a singular [A_0; w^*] that slipped past the native pivot check.
-
-    Then z is huge and nearly orthogonal to w; for a sensible w the cosine of
-    w and z is >~ 1/sqrt(len(z)) (>= 1e-3 for the reference sensor up to 10^6
-    unknowns).
-    """
-    wz_dot = np.vdot(wz, z)
-    if (not np.isfinite(wz_dot)
-            or abs(wz_dot) < 1e-8 * np.linalg.norm(wz) * np.linalg.norm(z)):
-        raise LinAlgError(
-            "the normalized system [A_0; w^*] is singular: w is (nearly) orthogonal to the "
-            "solution, or the data do not determine (d, x) up to one scalar")
 
 
 def _rescale(z, wz, c):
