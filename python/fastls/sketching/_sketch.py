@@ -76,7 +76,8 @@ def canonical_sparse(A, name: str = "A"):
     if copied:
         A = A.tocsr()
     index = np.result_type(A.indptr.dtype, A.indices.dtype)
-    if A.data.dtype != dtype or A.indptr.dtype != A.indices.dtype or index not in (np.int32, np.int64):
+    if A.data.dtype != dtype or A.indptr.dtype != A.indices.dtype or index not in (np.int32, np.int64) \
+            or not all(a.flags.c_contiguous for a in (A.data, A.indices, A.indptr)):
         index = np.int32 if index == np.int32 else np.int64
         B = A if copied else A.copy()  # the one copy; its arrays are ours to convert
         B.data = np.ascontiguousarray(B.data, dtype=dtype)
@@ -114,7 +115,8 @@ class Operator:
         if len(shape) != 2 or min(shape) < 0:
             raise ValueError(f"{name} must be 2-D, got an operator of shape {shape}")
         self.shape = tuple(int(s) for s in shape)
-        dtype = np.dtype(getattr(A, "dtype", None) or np.float64)
+        dtype = getattr(A, "dtype", None)
+        dtype = np.dtype(np.float64 if dtype is None else dtype)
         self.dtype = np.dtype(np.complex128 if dtype.kind == "c" else np.float64)
         self._A = A
 
@@ -126,6 +128,8 @@ class Operator:
 
     def _products(self, X, block, single, rows):
         X = np.asarray(X)
+        if X.shape[1] == 0:
+            return np.zeros((rows, 0), dtype=self.dtype)
         f = getattr(self._A, block, None)
         if f is not None:
             out = np.asarray(f(X))
