@@ -5,7 +5,70 @@
 #include "fastls/sketch/sketch.hpp"
 #include "fastls/sketch/solve.hpp"
 
+#include <cstdint>
+#include <type_traits>
+
 namespace fastls::glue {
+namespace {
+
+// Calls f with a SparseMap of SciPy's (indptr, indices, data) in place:
+// CSR (row_major) or CSC, int32 or int64 indices (Python makes both the same).
+template <class F>
+decltype(auto) visit_sparse(const py::array& indptr, const py::array& indices, const py::array& data,
+                            Eigen::Index rows, Eigen::Index cols, bool row_major, F&& f) {
+    require(is_float64(data) && (data.flags() & py::array::c_style), "data must be contiguous float64");
+    require(indptr.dtype().is(indices.dtype()), "indptr and indices must have one dtype");
+    const Eigen::Index outer = row_major ? rows : cols;
+    require(indptr.ndim() == 1 && indptr.shape(0) == outer + 1, "indptr does not match the shape");
+    const auto* values = static_cast<const double*>(data.data());
+    auto go = [&](auto tag) -> decltype(auto) {
+        using I = decltype(tag);
+        require((indptr.flags() & py::array::c_style) && (indices.flags() & py::array::c_style),
+                "indices must be contiguous");
+        const auto* ptr = static_cast<const I*>(indptr.data());
+        const auto* idx = static_cast<const I*>(indices.data());
+        const Eigen::Index nnz = static_cast<Eigen::Index>(ptr[outer]);
+        require(nnz <= indices.shape(0) && nnz <= data.shape(0), "indptr points past the stored entries");
+        if (row_major)
+            return f(sketch::SparseMap<Eigen::RowMajor, I>(rows, cols, nnz, ptr, idx, values));
+        return f(sketch::SparseMap<Eigen::ColMajor, I>(rows, cols, nnz, ptr, idx, values));
+    };
+    if (indptr.dtype().is(py::dtype::of<std::int32_t>())) return go(std::int32_t{});
+    require(indptr.dtype().is(py::dtype::of<std::int64_t>()), "indices must be int32 or int64");
+    return go(std::int64_t{});
+}
+
+// A LinearOperator whose products are Python callables (float64 vectors in
+// and out), called with the GIL re-acquired.
+class PythonOperator final : public sketch::LinearOperator {
+public:
+    PythonOperator(py::object matvec, py::object rmatvec, Eigen::Index rows, Eigen::Index cols)
+        : matvec_(std::move(matvec)), rmatvec_(std::move(rmatvec)), rows_(rows), cols_(cols) {}
+    Eigen::Index rows() const override { return rows_; }
+    Eigen::Index cols() const override { return cols_; }
+    void matvec(const Eigen::VectorXd& x, Eigen::VectorXd& y) const override { call(matvec_, x, y, rows_); }
+    void rmatvec(const Eigen::VectorXd& y, Eigen::VectorXd& x) const override { call(rmatvec_, y, x, cols_); }
+
+private:
+    static void call(const py::object& f, const Eigen::VectorXd& in, Eigen::VectorXd& out, Eigen::Index len) {
+        py::gil_scoped_acquire gil;
+        auto r = py::array_t<double, py::array::forcecast | py::array::c_style>::ensure(f(in));
+        require(r && r.ndim() == 1 && r.shape(0) == len, "an operator product returned the wrong shape");
+        out = Eigen::Map<const Eigen::VectorXd>(r.data(), len);
+    }
+    py::object matvec_, rmatvec_;
+    Eigen::Index rows_, cols_;
+};
+
+sketch::SolveResult solve_operator(const sketch::LinearOperator& A, const Eigen::MatrixXd& SA,
+                                   const Eigen::MatrixXd& SB, const Eigen::Ref<const Eigen::MatrixXd>& B,
+                                   const sketch::SolveOptions& options, bool wide) {
+    return without_gil([&] {
+        return wide ? sketch::solve_wide(options, A, SA, B) : sketch::solve(options, A, SA, SB, B);
+    });
+}
+
+}  // namespace
 
 void bind_sketch(py::module_& m) {
     using sketch::Kind;
@@ -62,6 +125,55 @@ void bind_sketch(py::module_& m) {
         },
         py::arg("A"), py::arg("B").noconvert(), py::arg("spec"),
         "(S A, S B) for one sketch S; B is F-ordered and may have no columns.");
+
+    m.def(
+        "apply_sparse",
+        [](const py::array& indptr, const py::array& indices, const py::array& data, Eigen::Index rows,
+           Eigen::Index cols, bool row_major, const sketch::Spec& spec) {
+            Eigen::MatrixXd SA;
+            visit_sparse(indptr, indices, data, rows, cols, row_major, [&](const auto& Am) {
+                without_gil([&] { sketch::apply(spec, Am, SA); });
+            });
+            return SA;
+        },
+        py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("rows"), py::arg("cols"),
+        py::arg("row_major"), py::arg("spec"),
+        "S A for SciPy CSR (row_major) or CSC arrays (indptr, indices, data), used in place.");
+
+    m.def(
+        "explicit_rows",
+        [](Eigen::Index n, Eigen::Index first, Eigen::Index count, const sketch::Spec& spec) {
+            return without_gil([&] { return sketch::explicit_rows(spec, n, first, count); });
+        },
+        py::arg("n"), py::arg("first"), py::arg("count"), py::arg("spec"),
+        "Rows [first, first + count) of S.");
+
+    m.def(
+        "solve_sparse",
+        [](const py::array& indptr, const py::array& indices, const py::array& data, Eigen::Index rows,
+           Eigen::Index cols, bool row_major, const Eigen::MatrixXd& SA, const Eigen::MatrixXd& SB,
+           const Eigen::Ref<const Eigen::MatrixXd>& B, const sketch::SolveOptions& options, bool wide) {
+            return visit_sparse(indptr, indices, data, rows, cols, row_major, [&](const auto& Am) {
+                const sketch::SparseOperator<std::decay_t<decltype(Am)>> op(Am);
+                return solve_operator(op, SA, SB, B, options, wide);
+            });
+        },
+        py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("rows"), py::arg("cols"),
+        py::arg("row_major"), py::arg("SA"), py::arg("SB"), py::arg("B").noconvert(), py::arg("options"),
+        py::arg("wide"),
+        "sketch.solve for sparse A from its sketch SA = S A, SB = S B; wide: SA = S A^T, minimum norm.");
+
+    m.def(
+        "solve_operator",
+        [](py::object matvec, py::object rmatvec, Eigen::Index rows, Eigen::Index cols, const Eigen::MatrixXd& SA,
+           const Eigen::MatrixXd& SB, const Eigen::Ref<const Eigen::MatrixXd>& B,
+           const sketch::SolveOptions& options, bool wide) {
+            const PythonOperator op(std::move(matvec), std::move(rmatvec), rows, cols);
+            return solve_operator(op, SA, SB, B, options, wide);
+        },
+        py::arg("matvec"), py::arg("rmatvec"), py::arg("rows"), py::arg("cols"), py::arg("SA"), py::arg("SB"),
+        py::arg("B").noconvert(), py::arg("options"), py::arg("wide"),
+        "As solve_sparse for A given by Python callables matvec(x) -> A x and rmatvec(y) -> A^T y.");
 
     m.def(
         "explicit_matrix",

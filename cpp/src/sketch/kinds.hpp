@@ -18,3 +18,8 @@ template <class Mat>
 void sjlt_apply(const Spec& spec, const Mat& A, Eigen::MatrixXd& SA);
 
 }  // namespace fastls::sketch::detail
+
+namespace fastls::sketch {
+// Throws on a spec that cannot sketch n rows (shared by every entry point).
+void check_spec(const Spec& spec, Eigen::Index n);
+}  // namespace fastls::sketch

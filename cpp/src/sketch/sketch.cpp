@@ -36,8 +36,6 @@ std::vector<std::uint64_t> srht_rows(std::uint64_t N, std::uint64_t m, std::uint
     return rows;
 }
 
-namespace {
-
 void check_spec(const Spec& spec, Index n) {
     require(spec.rows >= 1, "sketch_rows must be at least 1");
     require(n >= 1, "the sketched matrix must have at least one row");
@@ -49,6 +47,8 @@ void check_spec(const Spec& spec, Index n) {
     require(spec.row_offset == 0 || spec.kind != Kind::Srht,
             "row_offset: the SRHT mixes all rows and takes no row offset");
 }
+
+namespace {
 
 template <class Mat>
 void apply_any(const Spec& spec, const Mat& A, const ColRef& B, MatrixXd& SA, MatrixXd& SB) {
@@ -82,19 +82,23 @@ void apply(const Spec& spec, const RowRef& A, const ColRef& B, MatrixXd& SA, Mat
     apply_any(spec, A, B, SA, SB);
 }
 
-MatrixXd explicit_matrix(const Spec& spec, Index n) {
+MatrixXd explicit_rows(const Spec& spec, Index n, Index first, Index count) {
     check_spec(spec, n);
     const Index m = spec.rows;
+    require(first >= 0 && count >= 0 && first + count <= m, "rows out of range of S");
     const double scale = 1.0 / std::sqrt(static_cast<double>(m));
-    MatrixXd S = MatrixXd::Zero(m, n);
+    MatrixXd S = MatrixXd::Zero(count, n);
+    const std::uint64_t off = spec.row_offset;
     switch (spec.kind) {
         case Kind::Gaussian:
             for (Index j = 0; j < n; ++j)
-                for (Index i = 0; i < m; ++i) S(i, j) = scale * gaussian_entry(spec.seed, i, j);
+                for (Index i = 0; i < count; ++i)
+                    S(i, j) = scale * gaussian_entry(spec.seed, first + i, off + j);
             break;
         case Kind::Rademacher:
             for (Index j = 0; j < n; ++j)
-                for (Index i = 0; i < m; ++i) S(i, j) = scale * rademacher_entry(spec.seed, i, j);
+                for (Index i = 0; i < count; ++i)
+                    S(i, j) = scale * rademacher_entry(spec.seed, first + i, off + j);
             break;
         case Kind::Srht: {
             const auto N = padded_length(static_cast<std::uint64_t>(n));
@@ -102,8 +106,8 @@ MatrixXd explicit_matrix(const Spec& spec, Index n) {
             const auto rows = srht_rows(N, static_cast<std::uint64_t>(m), spec.seed);
             for (Index j = 0; j < n; ++j) {
                 const double sg = srht_sign(spec.seed, static_cast<std::uint64_t>(j));
-                for (Index t = 0; t < m; ++t)
-                    S(t, j) = scale * (sg * hadamard_entry(rows[t], static_cast<std::uint64_t>(j)));
+                for (Index t = 0; t < count; ++t)
+                    S(t, j) = scale * (sg * hadamard_entry(rows[first + t], static_cast<std::uint64_t>(j)));
             }
             break;
         }
@@ -114,14 +118,16 @@ MatrixXd explicit_matrix(const Spec& spec, Index n) {
             for (Index j = 0; j < n; ++j)
                 for (std::uint32_t t = 0; t < s; ++t) {
                     double sg;
-                    const auto row = sjlt_entry(spec.seed, static_cast<std::uint64_t>(j), t,
-                                                static_cast<std::uint64_t>(m), s, sg);
-                    S(static_cast<Index>(row), j) += sg * v;
+                    const auto row = static_cast<Index>(sjlt_entry(
+                        spec.seed, off + j, t, static_cast<std::uint64_t>(m), s, sg));
+                    if (row >= first && row < first + count) S(row - first, j) += sg * v;
                 }
             break;
         }
     }
     return S;
 }
+
+MatrixXd explicit_matrix(const Spec& spec, Index n) { return explicit_rows(spec, n, 0, spec.rows); }
 
 }  // namespace fastls::sketch

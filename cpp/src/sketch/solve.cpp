@@ -117,7 +117,108 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
     return out;
 }
 
+// A P (tall, right preconditioner) and P^T A (wide, left) for an operator A.
+struct RightPreconditioned {
+    using Range = VectorXd;
+    const LinearOperator& A;
+    const SketchedFactor& P;
+    mutable VectorXd buf, tmp;
+
+    Index cols() const { return P.cols(); }
+    double norm(const VectorXd& u) const { return u.norm(); }
+    void scale(VectorXd& u, double a) const { u *= a; }
+    void apply_update(const VectorXd& v, double alpha, VectorXd& u) const {
+        P.precondition(v, buf);
+        A.matvec(buf, tmp);
+        u = tmp - alpha * u;
+    }
+    void apply_t(const VectorXd& u, VectorXd& out) const {
+        A.rmatvec(u, buf);
+        P.precondition_t(buf, out);
+    }
+};
+
+struct LeftPreconditioned {
+    using Range = VectorXd;
+    const LinearOperator& A;
+    const SketchedFactor& P;
+    mutable VectorXd buf, tmp;
+
+    Index cols() const { return A.cols(); }
+    double norm(const VectorXd& u) const { return u.norm(); }
+    void scale(VectorXd& u, double a) const { u *= a; }
+    void apply_update(const VectorXd& v, double alpha, VectorXd& u) const {
+        A.matvec(v, tmp);
+        P.precondition_t(tmp, buf);
+        u = buf - alpha * u;
+    }
+    void apply_t(const VectorXd& u, VectorXd& out) const {
+        P.precondition(u, tmp);
+        A.rmatvec(tmp, out);
+    }
+};
+
+VectorXd residual_norms(const LinearOperator& A, const MatrixXd& X, const ColRef& B) {
+    VectorXd out(B.cols()), Ax;
+    for (Index j = 0; j < B.cols(); ++j) {
+        A.matvec(X.col(j), Ax);
+        out(j) = (B.col(j) - Ax).norm();
+    }
+    return out;
+}
+
 }  // namespace
+
+SolveResult solve(const SolveOptions& opt, const LinearOperator& A, const MatrixXd& SA, const MatrixXd& SB,
+                  const ColRef& B) {
+    const Index n = A.rows(), d = A.cols();
+    require(SA.cols() == d && SA.rows() >= d, "S A must be m x d with m >= d");
+    require(B.rows() == n && SB.rows() == SA.rows() && SB.cols() == B.cols(), "b and S b do not match A");
+    const SketchedFactor factor(SA, SB, n, opt.rcond);
+    SolveResult out;
+    factor.fill(out);
+    if (opt.precondition) {
+        const RightPreconditioned op{A, factor};
+        VectorXd Ax;
+        for (Index j = 0; j < B.cols(); ++j) {
+            A.matvec(out.x.col(j), Ax);
+            VectorXd r0 = B.col(j) - Ax;
+            factor.refine(op, r0, opt, out, j);
+        }
+    }
+    out.residual_norms = residual_norms(A, out.x, B);
+    return out;
+}
+
+SolveResult solve_wide(const SolveOptions& opt, const LinearOperator& A, const MatrixXd& SAt, const ColRef& B) {
+    const Index n = A.rows(), d = A.cols(), k = B.cols();
+    require(SAt.cols() == n && SAt.rows() >= n, "S A^T must be m x n with m >= n");
+    require(B.rows() == n, "b must have as many rows as A");
+    const SketchedFactor factor(SAt, MatrixXd(SAt.rows(), 0), d, opt.rcond);
+    SolveResult probe;
+    factor.fill(probe);
+    SolveResult out;
+    out.singular_values = probe.singular_values;
+    out.null_basis = probe.null_basis;
+    out.rank = probe.rank;
+    out.x = MatrixXd::Zero(d, k);
+    out.istop.assign(static_cast<std::size_t>(k), krylov::Stop::Solved);
+    out.nit.assign(static_cast<std::size_t>(k), 0);
+    const LeftPreconditioned op{A, factor};
+    krylov::LsqrOptions lo;
+    lo.atol = lo.btol = opt.tol;
+    lo.maxiter = opt.maxiter;
+    for (Index j = 0; j < k; ++j) {
+        VectorXd u;
+        factor.precondition_t(B.col(j), u);
+        const auto res = krylov::lsqr(op, u, lo);
+        out.x.col(j) = res.x;
+        out.istop[static_cast<std::size_t>(j)] = res.istop;
+        out.nit[static_cast<std::size_t>(j)] = res.nit;
+    }
+    out.residual_norms = residual_norms(A, out.x, B);
+    return out;
+}
 
 SolveResult solve(const SolveOptions& opt, const ColRef& A, const ColRef& B) { return solve_any(opt, A, B); }
 SolveResult solve(const SolveOptions& opt, const RowRef& A, const ColRef& B) { return solve_any(opt, A, B); }

@@ -3,6 +3,13 @@
 Two matrix families per size: "gauss" (i.i.d. N(0,1)) and "cond1e8" (built
 from an SVD with singular values log-spaced from 1 to 1e-8). b = A x + noise.
 error column: ||x - x_ref|| / ||x_ref||, x_ref from scipy's gelsd.
+
+Sparse (issue 16, "sparse" family): n x d with 8 nonzeros per row (N(0,1) at
+random columns), columns scaled 1..1e3, b = A x + 1e-3 noise. fastls
+precondition on CSR, CSC and a LinearOperator, to 1e-10 relative error, against
+scipy.sparse.linalg.lsqr run to the same error (its atol = btol lowered from
+1e-10 by 100x until it gets there) and dense gelsd on the densified matrix
+(also the reference x). The solver column carries the iteration count.
 """
 from __future__ import annotations
 
@@ -27,6 +34,9 @@ FIGURES = None  # no figures: --plot is refused
 
 QUICK_SIZES = [(2**15, 50), (2**14, 200)]
 FULL_SIZES = [(2**17, 50), (2**20, 100), (2**16, 1000)]
+SPARSE_QUICK = [(2**15, 100)]
+SPARSE_FULL = [(2**18, 500)]
+SPARSE_TARGET = 1e-10  # relative error every sparse solver is run to
 
 
 def add_arguments(parser) -> None:
@@ -35,6 +45,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--matrices", default="gauss,cond1e8",
                         help="comma-separated matrix families: gauss, cond1e8")
     parser.add_argument("--tol", type=float, default=1e-12, help="tol for method='precondition'")
+    parser.add_argument("--sparse-sizes", default=None,
+                        help="NxD list for the sparse family (default 262144x500, --quick 32768x100)")
 
 
 def parse_sizes(text):
@@ -48,6 +60,13 @@ def make_matrix(n: int, d: int, family: str, rng) -> np.ndarray:
         U, _ = np.linalg.qr(rng.standard_normal((n, d)))
         V, _ = np.linalg.qr(rng.standard_normal((d, d)))
         return (U * np.logspace(0, -8, d)) @ V.T
+    if family == "sparse":
+        import scipy.sparse
+        nnz_row = 8
+        rows = np.repeat(np.arange(n), nnz_row)
+        cols = rng.integers(0, d, n * nnz_row)
+        A = scipy.sparse.csr_matrix((rng.standard_normal(n * nnz_row), (rows, cols)), shape=(n, d))
+        return scipy.sparse.csr_matrix(A @ scipy.sparse.diags(np.logspace(0, 3, d)))
     raise ValueError(f"unknown matrix family {family!r}")
 
 
@@ -61,10 +80,49 @@ def _lsqr(A, b):
     return scipy.sparse.linalg.lsqr(A, b, atol=1e-12, btol=1e-12, iter_lim=1000)[0]
 
 
+def run_sparse(n: int, d: int, tol: float, repeat: int) -> list[Row]:
+    from scipy.sparse.linalg import aslinearoperator
+
+    progress = step(f"lstsq sparse {n}x{d}")
+    rng = np.random.default_rng(0)
+    A = make_matrix(n, d, "sparse", rng)
+    b = A @ rng.standard_normal(d) + 1e-3 * rng.standard_normal(n)
+    Ad = A.toarray(order="F")
+    gelsd = lambda: scipy.linalg.lstsq(Ad, b, lapack_driver="gelsd", check_finite=False)[0]  # noqa: E731
+    t_gelsd, x_ref = best_time(gelsd, repeat=1)
+    del Ad
+    cond = np.linalg.cond(fastls.sketch(A, 4 * d, kind="sjlt", random_state=0))
+    case = f"{n}x{d} sparse nnz={A.nnz} cond~{cond:.0e}"
+    err = lambda x: np.linalg.norm(x - x_ref) / np.linalg.norm(x_ref)  # noqa: E731
+    rows = []
+    for i, (label, M) in enumerate([("CSR", A), ("CSC", A.tocsc()), ("LinearOperator", aslinearoperator(A))]):
+        seconds, res = best_time(lambda: fastls.lstsq(M, b, method="precondition", tol=tol,
+                                                      random_state=0), repeat=repeat)
+        rows.append(Row(case, f"fastls precondition {label} (nit={res.nit}, m={res.sketch_rows})",
+                        seconds, err(res.x), baseline=(i == 0)))
+    atol = 1e-10
+    while True:  # scipy's lsqr, to the same error
+        seconds, out = best_time(lambda: scipy.sparse.linalg.lsqr(A, b, atol=atol, btol=atol,
+                                                                  iter_lim=50_000), repeat=1)
+        if err(out[0]) <= SPARSE_TARGET or atol < 1e-15:
+            break
+        atol /= 100
+    rows.append(Row(case, f"scipy lsqr atol={atol:.0e} (nit={out[2]})", seconds, err(out[0])))
+    rows.append(Row(case, "scipy gelsd (densified, reference)", t_gelsd, 0.0))
+    progress.done()
+    return rows
+
+
 def run(args) -> list[Row]:
+    rows = []
+    sparse_sizes = parse_sizes(args.sparse_sizes) if args.sparse_sizes else \
+        (SPARSE_QUICK if args.quick else SPARSE_FULL)
+    for n, d in sparse_sizes:
+        rows += run_sparse(n, d, args.tol, args.repeat)
+    if args.matrices == "sparse":
+        return rows
     sizes = parse_sizes(args.sizes) if args.sizes else (QUICK_SIZES if args.quick else FULL_SIZES)
     families = args.matrices.split(",")
-    rows = []
     for n, d in sizes:
         for family in families:
             progress = step(f"lstsq {n}x{d} {family}")

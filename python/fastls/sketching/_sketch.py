@@ -43,6 +43,126 @@ def check_sketch_rows(sketch_rows, n: int) -> int:
     return check_int(sketch_rows, "sketch_rows", low=1, high=n)
 
 
+# --------------------------------------------------------------- implicit A
+
+def is_sparse(A) -> bool:
+    import scipy.sparse
+    return scipy.sparse.issparse(A)
+
+
+def is_operator(A) -> bool:
+    """Anything with matvec, rmatvec and a 2-D shape (scipy.sparse.linalg.LinearOperator and
+    look-alikes) that is neither an ndarray nor a scipy.sparse array."""
+    return (not isinstance(A, np.ndarray) and not is_sparse(A) and hasattr(A, "matvec")
+            and hasattr(A, "rmatvec") and hasattr(A, "shape"))
+
+
+def is_implicit(A) -> bool:
+    return is_sparse(A) or is_operator(A)
+
+
+def canonical_sparse(A, name: str = "A"):
+    """A scipy.sparse CSR or CSC array/matrix with float64 (or complex128) data and one index
+    dtype (int32 or int64), ready for the kernels; at most one copy (COO and other formats
+    become CSR, SciPy summing duplicates; unsorted indices and duplicates in CSR/CSC stay:
+    every kernel sums stored entries). Never modifies A."""
+    if A.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got a sparse array of shape {A.shape}")
+    kind = A.dtype.kind
+    if kind not in "biufc":
+        raise TypeError(f"{name} must be numeric, got dtype {A.dtype}")
+    dtype = np.complex128 if kind == "c" else np.float64
+    copied = A.format not in ("csr", "csc")
+    if copied:
+        A = A.tocsr()
+    index = np.result_type(A.indptr.dtype, A.indices.dtype)
+    if A.data.dtype != dtype or A.indptr.dtype != A.indices.dtype or index not in (np.int32, np.int64) \
+            or not all(a.flags.c_contiguous for a in (A.data, A.indices, A.indptr)):
+        index = np.int32 if index == np.int32 else np.int64
+        B = A if copied else A.copy()  # the one copy; its arrays are ours to convert
+        B.data = np.ascontiguousarray(B.data, dtype=dtype)
+        B.indices = np.ascontiguousarray(B.indices, dtype=index)
+        B.indptr = np.ascontiguousarray(B.indptr, dtype=index)
+        A = B
+    if not np.isfinite(A.data).all():
+        raise ValueError(f"{name} must be finite, but contains {'NaN' if np.isnan(A.data).any() else 'Inf'}")
+    return A
+
+
+def _sparse_parts(A, transpose: bool = False):
+    """(indptr, indices, data, rows, cols, row_major) of a canonical real A (or of A^T, free)."""
+    n, d = A.shape
+    csr = A.format == "csr"
+    if transpose:
+        n, d, csr = d, n, not csr
+    return A.indptr, A.indices, A.data, n, d, csr
+
+
+def sketch_sparse(A, spec, transpose: bool = False) -> np.ndarray:
+    """S A (or S A^T) for canonical sparse A by the C++ kernel (complex: both parts)."""
+    if A.dtype.kind == "c":  # a real S: S A = S Re(A) + i S Im(A)
+        re, im = (_core.sketch.apply_sparse(*_sparse_parts(canonical_sparse(P), transpose), spec)
+                  for P in (A.real, A.imag))
+        return re + 1j * im
+    return _core.sketch.apply_sparse(*_sparse_parts(A, transpose), spec)
+
+
+class Operator:
+    """A known through products: matvec/rmatvec (rmatvec = A^H), matmat/rmatmat when present."""
+
+    def __init__(self, A, name: str = "A"):
+        shape = tuple(A.shape)
+        if len(shape) != 2 or min(shape) < 0:
+            raise ValueError(f"{name} must be 2-D, got an operator of shape {shape}")
+        self.shape = tuple(int(s) for s in shape)
+        dtype = getattr(A, "dtype", None)
+        dtype = np.dtype(np.float64 if dtype is None else dtype)
+        self.dtype = np.dtype(np.complex128 if dtype.kind == "c" else np.float64)
+        self._A = A
+
+    def matmat(self, X):
+        return self._products(X, "matmat", "matvec", self.shape[0])
+
+    def rmatmat(self, Y):
+        return self._products(Y, "rmatmat", "rmatvec", self.shape[1])
+
+    def _products(self, X, block, single, rows):
+        X = np.asarray(X)
+        if X.shape[1] == 0:
+            return np.zeros((rows, 0), dtype=self.dtype)
+        f = getattr(self._A, block, None)
+        if f is not None:
+            out = np.asarray(f(X))
+        else:
+            g = getattr(self._A, single)
+            out = np.column_stack([np.asarray(g(X[:, j])).reshape(-1) for j in range(X.shape[1])]) \
+                if X.shape[1] else np.zeros((rows, 0))
+        out = out.reshape(rows, X.shape[1])
+        if not np.isfinite(out).all():
+            raise ValueError("A's product returned NaN or Inf")
+        return out
+
+
+_BLOCK_ENTRIES = 2**22  # rows of S generated per block, times n: 32 MiB
+
+
+def sketch_operator(op: Operator, spec, transpose: bool = False) -> np.ndarray:
+    """S A (or S A^T) with m products with A^H (or A): S A = (A^H S^T)^H in row blocks of S."""
+    n, d = op.shape[::-1] if transpose else op.shape
+    m = spec.rows
+    out = np.empty((m, d), dtype=op.dtype)
+    block = max(1, min(m, _BLOCK_ENTRIES // max(n, 1)))
+    for t0 in range(0, m, block):
+        St = _core.sketch.explicit_rows(n, t0, min(block, m - t0), spec).T  # n x block, real
+        out[t0:t0 + St.shape[1]] = (op.matmat(St) if transpose else op.rmatmat(St)).conj().T
+    return out
+
+
+def as_implicit(A, name: str = "A"):
+    """Canonical sparse A or an Operator."""
+    return canonical_sparse(A, name) if is_sparse(A) else Operator(A, name)
+
+
 def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "srht",
            random_state: int | np.random.Generator | None = None,
            nnz_per_column: int | None = None, device: str | None = None) -> np.ndarray:
@@ -50,10 +170,17 @@ def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "srht",
 
     Parameters
     ----------
-    A : (n,) or (n, d) array_like, or a CuPy array
+    A : (n,) or (n, d) array_like, scipy.sparse array or matrix, LinearOperator, or a CuPy array
         Real or complex (a real S sketches both parts); computed in float64. C order is fastest for "srht" on the CPU
         (rows are contiguous for its butterflies); F order is used without a
         copy too. A CuPy array is sketched on its GPU and a CuPy array returned.
+        Sparse A (CSR, CSC, COO...; int32 or int64 indices) is never
+        densified: CSR and CSC are read in place (COO and other formats are
+        converted to CSR once, duplicates summed); "sjlt" and "countsketch"
+        cost O(nnz), the dense kinds O(nnz m). An operator (anything with
+        ``matvec`` and ``rmatvec``, e.g. scipy.sparse.linalg.LinearOperator)
+        is sketched with m products with A^H (``rmatmat`` on blocks of S^T
+        when it has one).
     sketch_rows : int
         m, with 1 <= m <= n.
     kind : {"srht", "gaussian", "rademacher", "countsketch", "sjlt"}
@@ -85,10 +212,23 @@ def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "srht",
 
     >>> np.array_equal(SA, fastls.sketch(A, 20, kind="gaussian", random_state=0))
     True
+
+    Sparse A is sketched without densifying it:
+
+    >>> import scipy.sparse
+    >>> As = scipy.sparse.random(1000, 5, density=0.01, format="csr", random_state=0)
+    >>> SA = fastls.sketch(As, 20, kind="sjlt", random_state=0)
+    >>> np.allclose(SA, fastls.sketch(As.toarray(), 20, kind="sjlt", random_state=0))
+    True
     """
     from fastls._device import is_cuda_array, resolve_device
 
     kind = check_option(kind, "kind", KINDS)
+    if is_implicit(A):
+        A = as_implicit(A)
+        m = check_sketch_rows(sketch_rows, A.shape[0])
+        spec = make_spec(kind, m, native_seed(random_state), _nnz(kind, nnz_per_column, m))
+        return sketch_sparse(A, spec) if is_sparse(A) else sketch_operator(A, spec)
     on_gpu = is_cuda_array(A)
     if on_gpu:
         return _sketch_cupy(A, sketch_rows, kind, random_state, resolve_device(device, kind, 0, True))

@@ -3,6 +3,7 @@
 // result depends only on (kind, m, seed, nnz), never on the thread count.
 #pragma once
 #include <Eigen/Core>
+#include <Eigen/SparseCore>
 #include <cstdint>
 #include <vector>
 
@@ -33,6 +34,27 @@ void apply(const Spec& spec, const ColRef& A, const ColRef& B, Eigen::MatrixXd& 
            Eigen::MatrixXd& SB);
 void apply(const Spec& spec, const RowRef& A, const ColRef& B, Eigen::MatrixXd& SA,
            Eigen::MatrixXd& SB);
+
+// Compressed sparse A (SciPy's CSR = RowMajor, CSC = ColMajor) mapped in
+// place, 32- or 64-bit indices. Unsorted inner indices and duplicates are fine:
+// every kernel is a sum over stored entries, so duplicates add up as SciPy's.
+template <int Order, class I>
+using SparseMap = Eigen::Map<const Eigen::SparseMatrix<double, Order, I>>;
+
+// SA = S A for sparse A without densifying it: sjlt/countsketch O(nnz s),
+// gaussian/rademacher/srht O(nnz m) (the needed columns of S generated from
+// their counters; CSR generates each once, CSC once per stored entry).
+#define FASTLS_SPARSE_APPLY(Order, I) \
+    void apply(const Spec& spec, const SparseMap<Order, I>& A, Eigen::MatrixXd& SA);
+FASTLS_SPARSE_APPLY(Eigen::RowMajor, std::int32_t)
+FASTLS_SPARSE_APPLY(Eigen::RowMajor, std::int64_t)
+FASTLS_SPARSE_APPLY(Eigen::ColMajor, std::int32_t)
+FASTLS_SPARSE_APPLY(Eigen::ColMajor, std::int64_t)
+#undef FASTLS_SPARSE_APPLY
+
+// Rows [first, first + count) of S (count x n), e.g. to sketch an operator
+// known only through products: S A = (A^T S^T)^T block by block.
+Eigen::MatrixXd explicit_rows(const Spec& spec, Eigen::Index n, Eigen::Index first, Eigen::Index count);
 
 // The explicit m x n matrix S (for tests and teaching: O(m n) memory).
 Eigen::MatrixXd explicit_matrix(const Spec& spec, Eigen::Index n);

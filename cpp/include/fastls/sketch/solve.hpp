@@ -73,4 +73,44 @@ private:
 SolveResult solve(const SolveOptions& opt, const ColRef& A, const ColRef& B);
 SolveResult solve(const SolveOptions& opt, const RowRef& A, const ColRef& B);
 
+// A known through its products (a sparse matrix, or a callback into Python):
+// all LSQR needs.
+class LinearOperator {
+public:
+    virtual ~LinearOperator() = default;
+    virtual Eigen::Index rows() const = 0;
+    virtual Eigen::Index cols() const = 0;
+    virtual void matvec(const Eigen::VectorXd& x, Eigen::VectorXd& y) const = 0;   // y = A x
+    virtual void rmatvec(const Eigen::VectorXd& y, Eigen::VectorXd& x) const = 0;  // x = A^T y
+};
+
+// A sparse Eigen matrix or map (sketch.hpp's SparseMap) as a LinearOperator.
+template <class Sp>
+class SparseOperator final : public LinearOperator {
+public:
+    explicit SparseOperator(const Sp& A) : A_(A) {}
+    Eigen::Index rows() const override { return A_.rows(); }
+    Eigen::Index cols() const override { return A_.cols(); }
+    void matvec(const Eigen::VectorXd& x, Eigen::VectorXd& y) const override { y.noalias() = A_ * x; }
+    void rmatvec(const Eigen::VectorXd& y, Eigen::VectorXd& x) const override {
+        x.noalias() = A_.transpose() * y;
+    }
+
+private:
+    const Sp& A_;
+};
+
+// As solve(), for tall A given as an operator, from its sketch taken by the
+// caller: SA = S A, SB = S B (opt.spec is not used).
+SolveResult solve(const SolveOptions& opt, const LinearOperator& A, const Eigen::MatrixXd& SA,
+                  const Eigen::MatrixXd& SB, const ColRef& B);
+
+// Minimum-norm least-squares solution for wide A (LSRN's way): from SAt = S A^T
+// (m x n, m >= n), P = R^{-1} or V_r S_r^{-1} of its factorisation, then LSQR
+// from x = 0 on P^T A x = P^T b, whose iterates stay in range(A^T). P^T is
+// injective on range(A) (when S kept A's rank), so this is pinv(A) b. Only
+// x, residual_norms, singular_values, null_basis (of S A^T), rank, istop, nit.
+SolveResult solve_wide(const SolveOptions& opt, const LinearOperator& A, const Eigen::MatrixXd& SAt,
+                       const ColRef& B);
+
 }  // namespace fastls::sketch
