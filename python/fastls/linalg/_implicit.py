@@ -155,7 +155,8 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     if sketch_rows is None:
         if oversampling is None and not system.sparse:
             oversampling = OPERATOR_OVERSAMPLING
-        m = default_sketch_rows(rows, cols, kind, precondition, oversampling)
+        m = default_sketch_rows(rows, cols, kind, precondition, oversampling,
+                                entries=system.A.nnz if system.sparse else None)
     else:
         m = check_sketch_rows(sketch_rows, rows) * (2 if is_complex else 1)
         if m < cols:

@@ -144,18 +144,19 @@ def choose_method(n: int, d: int) -> str:
 
 
 def default_sketch_rows(n: int, d: int, sketch_kind: str, precondition: bool,
-                        oversampling) -> int:
+                        oversampling, entries: int | None = None) -> int:
     """m = oversampling * d, clipped to [d, n].
 
     oversampling=None: 4 for sketch-and-solve and for dense sketches (their
     cost grows with m); for sketch-and-precondition with a fast sketch, the
-    gamma minimising QR(SA) + LSQR cost 2 gamma d^3 + 4 n d * 27.6 / ln sqrt(gamma),
-    i.e. gamma ln(gamma)^2 = 110 n / d^2.
+    gamma minimising QR(SA) + LSQR cost 2 gamma d^3 + 4 E * 27.6 / ln sqrt(gamma),
+    i.e. gamma ln(gamma)^2 = 110 E / d^3, where E is what one product with A
+    reads: n d entries when dense, its nonzeros when sparse (``entries``).
     """
     if oversampling is None:
         gamma = 4.0
         if precondition and sketch_kind not in ("gaussian", "rademacher"):
-            target = 110.0 * n / d**2
+            target = 110.0 * (n * d if entries is None else entries) / d**3
             lo, hi = 4.0, max(4.0, n / d)
             while hi - lo > 0.01 * lo:  # gamma ln^2 gamma is increasing for gamma > 1
                 mid = 0.5 * (lo + hi)
