@@ -23,10 +23,12 @@ from fastls.bench._harness import Row, best_time, step
 
 HELP = "dense least squares (fastls.lstsq qr/precondition vs numpy/scipy/LAPACK)"
 LEGEND = {
-    "case": "NxD matrix family: gauss = i.i.d. N(0,1), cond1e8 = singular values 1..1e-8",
+    "case": "NxD matrix family: gauss = i.i.d. N(0,1), cond1e8 = singular values 1..1e-8, "
+            "sparse = 8 nonzeros per row, columns scaled 1..1e3",
     "error": "relative forward error ||x - x_ref|| / ||x_ref||, x_ref from scipy gelsd "
              "(lower is better; the reference itself is only accurate to about cond(A) * 1e-16)",
-    "fastls speedup": "peer seconds / seconds of 'fastls precondition(srht)' in the same case: "
+    "fastls speedup": "peer seconds / seconds of the case's row marked (fastls) (precondition(srht), "
+                      "or CSR precondition for sparse): "
                       ">1x fastls is faster, <1x fastls is slower",
 }
 PAPER = None    # no paper reproduction: --paper is refused
