@@ -110,6 +110,14 @@ def run_sparse(n: int, d: int, tol: float, repeat: int) -> list[Row]:
             break
         atol /= 100
     rows.append(Row(case, f"scipy lsqr atol={atol:.0e} (nit={out[2]})", seconds, err(out[0])))
+    try:  # SuiteSparseQR, where its binding and the SuiteSparse system library are installed
+        import sparseqr
+    except ImportError:
+        pass
+    else:
+        Ac = A.tocsc()
+        seconds, x = best_time(lambda: sparseqr.solve(Ac, b, tolerance=0), repeat=1)
+        rows.append(Row(case, "SuiteSparseQR (sparseqr.solve)", seconds, err(x)))
     rows.append(Row(case, "scipy gelsd (densified, reference)", t_gelsd, 0.0))
     progress.done()
     return rows
