@@ -4,7 +4,6 @@
 // d x d preconditioner R^{-1} is applied here.
 #include <Eigen/Core>
 
-
 #include "common.hpp"
 #include "families.hpp"
 #include "fastls/krylov/lsqr.hpp"
