@@ -69,6 +69,40 @@ def test_lasso_residual_norm_is_the_numpy_formula(rng, sparse, fit_intercept):
     assert res.residual_norm == pytest.approx(np.linalg.norm(b - A @ res.x - res.intercept), rel=1e-10)
 
 
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_lasso_sparse_int32_and_int64_indices_agree(rng, fit_intercept):
+    """scipy's int32 CSC indices run the int32 kernel (no copy); int64 ones the int64 kernel:
+    the same arithmetic in the same order, so the same bits."""
+    A, b = _data(120, 400, rng, sparse=True)
+    assert A.indices.dtype == np.int32
+    A64 = A.copy()
+    A64.indices, A64.indptr = A.indices.astype(np.int64), A.indptr.astype(np.int64)
+    alpha = np.abs(A.T @ b).max() / 120 / 50
+    r32 = bcd.lasso(A, b, alpha, fit_intercept=fit_intercept, tol=1e-10)
+    r64 = bcd.lasso(A64, b, alpha, fit_intercept=fit_intercept, tol=1e-10)
+    np.testing.assert_array_equal(r32.x, r64.x)
+    assert r32.intercept == r64.intercept and r32.nit == r64.nit
+
+
+@pytest.mark.parametrize("ratio", [10, 100, 1000])
+def test_lasso_sparse_wide_matches_sklearn_objective(ratio):
+    """A wider sparse design (support near m at alpha_max/1000; the working set takes in
+    the violators at once): objective certified against scikit-learn's at a tight gap."""
+    rng = np.random.default_rng(3)
+    m, n = 300, 2000
+    A = sp.random(m, n, density=0.02, random_state=3, format="csc", data_rvs=rng.standard_normal)
+    w = np.zeros(n)
+    w[rng.choice(n, 60, replace=False)] = rng.standard_normal(60)
+    b = A @ w + 0.1 * rng.standard_normal(m)
+    alpha = np.abs(A.T @ b).max() / m / ratio
+    res = bcd.lasso(A, b, alpha, tol=1e-12)
+    assert res.success
+    assert _gap(A, b, res.x, alpha) <= 1e-12 * (1 + 1e-6)
+    ref = Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=10**6).fit(A, b).coef_
+    obj = lambda x: 0.5 * np.sum((b - A @ x) ** 2) / m + alpha * np.abs(x).sum()
+    assert abs(obj(res.x) - obj(ref)) <= 1e-10 * obj(np.zeros(n))
+
+
 def test_lasso_dense_c_order_and_no_anderson_agree(rng):
     A, b = _data(150, 300, rng)
     alpha = np.abs(A.T @ b).max() / 150 / 30

@@ -1,6 +1,7 @@
 // fastls._core.bcd: greedy block coordinate descent, its graph blocks and the
 // working-set Lasso. Python validates everything first; arrays arrive as
-// float64 (F-contiguous dense) or as CSC triplets with int64 indices.
+// float64 (F-contiguous dense) or as CSC triplets with int64 indices (int32 too for
+// the Lasso).
 #include <pybind11/functional.h>
 
 #include <algorithm>
@@ -17,15 +18,29 @@ namespace {
 using namespace fastls::bcd;
 using IntArray = py::array_t<std::int64_t, py::array::c_style>;
 
-// (data, indices, indptr, rows, cols) -> a no-copy CSC view; the caller keeps the arrays alive.
-CscMap csc_view(const py::tuple& t) {
+// (data, indices, indptr, rows, cols) -> a no-copy CSC view with indices of type I
+// (converted when they are not: a no-copy view needs I); the caller keeps the arrays alive.
+template <class I>
+CscMapOf<I> csc_view_of(const py::tuple& t) {
+    using Ints = py::array_t<I, py::array::c_style>;
     require(t.size() == 5, "CSC matrix must be (data, indices, indptr, rows, cols)");
     auto data = t[0].cast<py::array_t<double, py::array::c_style>>();
-    auto indices = t[1].cast<IntArray>();
-    auto indptr = t[2].cast<IntArray>();
+    auto indices = t[1].cast<Ints>();
+    auto indptr = t[2].cast<Ints>();
     const auto rows = t[3].cast<Index>(), cols = t[4].cast<Index>();
     require(indptr.size() == cols + 1 && indices.size() == data.size(), "malformed CSC matrix");
-    return CscMap(rows, cols, data.size(), indptr.data(), indices.data(), data.data());
+    return CscMapOf<I>(rows, cols, data.size(), indptr.data(), indices.data(), data.data());
+}
+CscMap csc_view(const py::tuple& t) { return csc_view_of<std::int64_t>(t); }
+
+// True when both index arrays of a CSC tuple are int32 C-contiguous (scipy's default).
+bool int32_indices(const py::tuple& t) {
+    auto is32 = [](const py::handle& h) {
+        if (!py::isinstance<py::array>(h)) return false;
+        auto a = py::reinterpret_borrow<py::array>(h);
+        return a.dtype().is(py::dtype::of<std::int32_t>()) && (a.flags() & py::array::c_style);
+    };
+    return t.size() == 5 && is32(t[1]) && is32(t[2]);
 }
 
 DenseCols dense_view(const py::object& A) {
@@ -179,14 +194,20 @@ void bind_bcd(py::module_& m) {
         "lasso",
         [](const py::object& A, const Eigen::VectorXd& b, Eigen::VectorXd x0, const LassoOptions& o) {
             if (py::isinstance<py::tuple>(A)) {
-                SparseCols S{csc_view(A.cast<py::tuple>())};
+                const auto t = A.cast<py::tuple>();
+                if (int32_indices(t)) {
+                    SparseCols32 S{csc_view_of<std::int32_t>(t)};
+                    return without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x0), o); });
+                }
+                SparseCols S{csc_view(t)};
                 return without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x0), o); });
             }
             DenseCols D = dense_view(A);
             return without_gil([&] { return fastls::bcd::lasso(D, b, std::move(x0), o); });
         },
         py::arg("A"), py::arg("b"), py::arg("x0"), py::arg("options"),
-        "Working-set Lasso (A dense F-ordered float64 or a CSC tuple). Returns a LassoOutcome.");
+        "Working-set Lasso (A dense F-ordered float64 or a CSC tuple, int32 or int64 indices). "
+        "Returns a LassoOutcome.");
 
     m.def("forest_solve",
           [](const py::tuple& M, const IntArray& block, const Eigen::VectorXd& rhs) {

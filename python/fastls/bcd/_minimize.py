@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from fastls import _core
@@ -267,6 +268,15 @@ class LassoResult(Result):
     gaps: np.ndarray
 
 
+def _lasso_native(A):
+    """The Lasso kernel's design: like _native, but int32 CSC indices pass through uncopied
+    (the kernel is templated on the index type)."""
+    if sp.issparse(A) and A.indices.dtype == np.int32 and A.indptr.dtype == np.int32:
+        return (np.ascontiguousarray(A.data), np.ascontiguousarray(A.indices),
+                np.ascontiguousarray(A.indptr), A.shape[0], A.shape[1])
+    return _native(A)
+
+
 def _lasso_options(alpha, tol, max_outer, max_epochs, ws_start, anderson, fit_intercept, positive,
                    intercept_col=None):
     o = _core.bcd.LassoOptions()
@@ -369,7 +379,7 @@ def lasso(A: ArrayLike, b: ArrayLike, alpha: float, *, fit_intercept: bool = Fal
             raise ValueError(f"x0 must have one entry per column of A ({n}), got {x0.shape[0]}")
     fit_intercept = _check_bool(fit_intercept, "fit_intercept")
     positive = _check_bool(positive, "positive")
-    out = _core.bcd.lasso(_native(A), b, np.array(x0, dtype=np.float64),
+    out = _core.bcd.lasso(_lasso_native(A), b, np.array(x0, dtype=np.float64),
                           _lasso_options(alpha, tol, maxiter, max_epochs, ws_start, anderson,
                                          fit_intercept, positive))
     status = LassoStatus.CONVERGED if out.converged else LassoStatus.MAX_ITER
@@ -543,7 +553,7 @@ class GreedyLasso(*_BASES):
             else:
                 A = np.asfortranarray(A * col[:, None])
             Y = Y * col[:, None]
-        native = _native(A)
+        native = _lasso_native(A)
 
         W0 = np.zeros((n_targets, n_features))
         if self.warm_start and hasattr(self, "coef_"):

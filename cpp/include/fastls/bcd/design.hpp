@@ -16,7 +16,9 @@ using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 using Block = std::vector<Index>;
-using CscMap = Eigen::Map<const Eigen::SparseMatrix<double, Eigen::ColMajor, std::int64_t>>;
+template <class I>
+using CscMapOf = Eigen::Map<const Eigen::SparseMatrix<double, Eigen::ColMajor, I>>;
+using CscMap = CscMapOf<std::int64_t>;
 
 struct DenseCols {
     Eigen::Map<const MatrixXd> A;
@@ -52,8 +54,12 @@ struct DenseCols {
     }
 };
 
-struct SparseCols {
-    CscMap A;
+// Templated on the index type so that scipy's int32 CSC arrays are read as they
+// are (no int64 copy, and 12 rather than 16 bytes per non-zero in the CD sweeps).
+template <class I>
+struct SparseColsOf {
+    using Map = CscMapOf<I>;
+    Map A;
 
     Index rows() const { return A.rows(); }
     Index cols() const { return A.cols(); }
@@ -101,7 +107,7 @@ struct SparseCols {
         Eigen::SparseMatrix<double> S(rows(), Index(cols.size()));
         std::vector<Eigen::Triplet<double>> t;
         for (size_t k = 0; k < cols.size(); ++k)
-            for (CscMap::InnerIterator it(A, cols[k]); it; ++it) t.emplace_back(it.row(), Index(k), it.value());
+            for (typename Map::InnerIterator it(A, cols[k]); it; ++it) t.emplace_back(it.row(), Index(k), it.value());
         S.setFromTriplets(t.begin(), t.end());
         G = MatrixXd(Eigen::SparseMatrix<double>(S.transpose() * S));
     }
@@ -114,6 +120,8 @@ struct SparseCols {
         }
     }
 };
+using SparseCols = SparseColsOf<std::int64_t>;
+using SparseCols32 = SparseColsOf<std::int32_t>;
 
 // Type-erased design so that one BCD engine serves both storages; the
 // per-call virtual dispatch is negligible next to the O(m) column work.

@@ -49,5 +49,6 @@ struct LassoOutcome {
 
 LassoOutcome lasso(const DenseCols& A, const VectorXd& b, VectorXd x0, const LassoOptions& o);
 LassoOutcome lasso(const SparseCols& A, const VectorXd& b, VectorXd x0, const LassoOptions& o);
+LassoOutcome lasso(const SparseCols32& A, const VectorXd& b, VectorXd x0, const LassoOptions& o);
 
 }  // namespace fastls::bcd
