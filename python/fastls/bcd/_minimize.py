@@ -410,7 +410,24 @@ _NOT_CONVERGED = ("Objective did not converge. You might want to increase the nu
                   "regularisation.")
 
 
-class GreedyLasso(*_BASES):
+class _LinearModel(*_BASES):
+    """What GreedyLasso and GreedyLassoCV share once fitted: coef_, intercept_ -> predictions."""
+
+    @property
+    def sparse_coef_(self):
+        """coef_ as a (1 or n_targets, n_features) scipy.sparse CSR matrix."""
+        import scipy.sparse as sp
+        return sp.csr_matrix(np.atleast_2d(self.coef_))
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Predict with the fitted linear model: X @ coef_.T + intercept_."""
+        from sklearn.utils.validation import check_is_fitted, validate_data
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=True, reset=False)
+        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
+
+
+class GreedyLasso(_LinearModel):
     """scikit-learn's ``Lasso``, solved by the greedy working-set solver of :func:`lasso`.
 
     Same parameters, defaults, objective and fitted attributes as
@@ -597,16 +614,3 @@ class GreedyLasso(*_BASES):
         else:
             self.intercept_ = intercept.astype(dtype)
         return self
-
-    @property
-    def sparse_coef_(self):
-        """coef_ as a (1 or n_targets, n_features) scipy.sparse CSR matrix."""
-        import scipy.sparse as sp
-        return sp.csr_matrix(np.atleast_2d(self.coef_))
-
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """Predict with the fitted linear model: X @ coef_.T + intercept_."""
-        from sklearn.utils.validation import check_is_fitted, validate_data
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=True, reset=False)
-        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_

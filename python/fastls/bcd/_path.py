@@ -14,32 +14,12 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from fastls._validation import as_array, check_int, check_real
-from fastls.bcd._minimize import GreedyLasso, lasso
-
-try:  # scikit-learn is an optional extra
-    from sklearn.base import BaseEstimator, RegressorMixin
-    _BASES = (RegressorMixin, BaseEstimator)
-except ImportError:  # pragma: no cover
-    _BASES = (object,)
+from fastls.bcd._minimize import GreedyLasso, _LinearModel, lasso
+from fastls.bcd._problems import _design
 
 __all__ = ["lasso_path", "GreedyLassoCV"]
 
 _TINY = np.finfo(np.float64).resolution  # scikit-learn's alpha grid when alpha_max vanishes
-
-
-def _design(A):
-    """Dense -> F-contiguous float64, sparse -> canonical CSC, converted once for the whole path."""
-    if sp.issparse(A):
-        A = sp.csc_matrix(A, dtype=np.float64, copy=False)
-        if A.shape[0] == 0 or A.shape[1] == 0:
-            raise ValueError(f"A must not be empty, got shape {A.shape}")
-        if not A.has_canonical_format:
-            A = A.copy()
-            A.sum_duplicates()
-        if not np.isfinite(A.data).all():
-            raise ValueError("A must be finite, but contains NaN or Inf")
-        return A
-    return np.asfortranarray(as_array(A, "A", ndim=2))
 
 
 def _grid(Xy, n, eps, n_alphas, positive):
@@ -173,7 +153,7 @@ def lasso_path(A: ArrayLike, b: ArrayLike, *, alphas: ArrayLike | None = None,
     return alphas, coefs, gaps
 
 
-class GreedyLassoCV(*_BASES):
+class GreedyLassoCV(_LinearModel):
     """scikit-learn's ``LassoCV``, on warm-started :class:`GreedyLasso` paths.
 
     Same parameters, defaults and fitted attributes as
@@ -308,15 +288,3 @@ class GreedyLassoCV(*_BASES):
             err = np.asarray(X_test @ model.coef_).ravel() + model.intercept_ - y_test
             out[i] = np.average(err**2, weights=None if sw is None else sw[test])
         return out
-
-    @property
-    def sparse_coef_(self):
-        """coef_ as a (1, n_features) scipy.sparse CSR matrix."""
-        return sp.csr_matrix(np.atleast_2d(self.coef_))
-
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """Predict with the model refitted at alpha_: X @ coef_ + intercept_."""
-        from sklearn.utils.validation import check_is_fitted, validate_data
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=True, reset=False)
-        return np.asarray(X @ self.coef_) + self.intercept_
