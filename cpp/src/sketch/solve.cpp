@@ -3,6 +3,7 @@
 #include <Eigen/Householder>
 #include <Eigen/QR>
 #include <Eigen/SVD>
+#include <cmath>
 #include <limits>
 
 #include "fastls/common/error.hpp"
@@ -20,8 +21,10 @@ SketchedFactor::SketchedFactor(const MatrixXd& SA, const MatrixXd& SB, Index n, 
     R_ = qr.matrixQR().topRows(d).triangularView<Eigen::Upper>();
     const MatrixXd QtSB = qr.householderQ().transpose() * SB;
 
-    Eigen::BDCSVD<MatrixXd> svd(R_);
+    // V too: d x d, cheap next to the sketch; kw_backward_error needs it.
+    Eigen::BDCSVD<MatrixXd> svd(R_, Eigen::ComputeThinV);
     singular_values_ = svd.singularValues();
+    V_ = svd.matrixV();
     if (rcond < 0) rcond = std::numeric_limits<double>::epsilon() * double(std::max(n, d));
     const double tol = rcond * singular_values_(0);
     while (rank_ < d && singular_values_(rank_) > tol) ++rank_;
@@ -59,6 +62,7 @@ void SketchedFactor::fill(SolveResult& out) const {
     out.sketched_residual_norms = sketched_residuals_;
     out.covariance_diag = covariance_diag_;
     out.singular_values = singular_values_;
+    out.right_singular_vectors = V_;
     out.null_basis = null_basis_.size() ? null_basis_ : MatrixXd(x0_.rows(), 0);
     out.rank = rank_;
     out.istop.assign(static_cast<std::size_t>(x0_.cols()), krylov::Stop::Solved);
@@ -113,7 +117,12 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
             factor.refine(op, r0, opt, out, j);
         }
     }
-    out.residual_norms = (B - A * out.x).colwise().norm().transpose();
+    const MatrixXd R = B - A * out.x;
+    out.residual_norms = R.colwise().norm().transpose();
+    if (opt.precondition)  // one more pass of A buys the backward-error estimate
+        out.backward_error = kw_backward_error(out.singular_values, out.right_singular_vectors,
+                                               A.transpose() * R, out.residual_norms,
+                                               out.x.colwise().norm().transpose());
     return out;
 }
 
@@ -217,6 +226,23 @@ SolveResult solve_wide(const SolveOptions& opt, const LinearOperator& A, const M
         out.nit[static_cast<std::size_t>(j)] = res.nit;
     }
     out.residual_norms = residual_norms(A, out.x, B);
+    return out;
+}
+
+VectorXd kw_backward_error(const VectorXd& s, const MatrixXd& V, const MatrixXd& ATR, const VectorXd& rnorms,
+                           const VectorXd& xnorms) {
+    const MatrixXd W = V.transpose() * ATR;  // A^T r in the sketch's right singular basis
+    VectorXd out(ATR.cols());
+    const double inf = std::numeric_limits<double>::infinity();
+    for (Index j = 0; j < ATR.cols(); ++j) {
+        const double xn = xnorms(j), mu = xn > 0 ? (rnorms(j) / xn) * (rnorms(j) / xn) : 0.0;
+        double g2 = 0;  // a zero singular value with mu = 0 (consistent, rank deficient) adds 0 or inf
+        for (Index i = 0; i < s.size(); ++i) {
+            const double w = W(i, j), den = s(i) * s(i) + mu;
+            g2 += den > 0 ? w * w / den : (w == 0 ? 0.0 : inf);
+        }
+        out(j) = xn > 0 ? std::sqrt(g2) / xn : (W.col(j).squaredNorm() == 0 ? 0.0 : inf);
+    }
     return out;
 }
 

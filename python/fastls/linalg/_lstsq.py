@@ -40,6 +40,17 @@ class LstsqResult(Result):
     rank / singular_values: as numpy.linalg.lstsq returns them (method="qr").
     The sketch methods add the sketch fields (singular values are then those
     of S A).
+
+    backward_error: per column, the Karlson-Waldén estimate of the
+    least-squares backward error of x (the smallest relative change of A that
+    makes x exact), ||(A^T A + mu I)^{-1/2} A^T r|| / ||x|| with
+    mu = ||r||^2 / ||x||^2 and A^T A approximated by the sketch's R^T R: within
+    a factor ~sqrt(2) of the exact value when accurate, here also up to the
+    sketch's distortion (a few). Reported by method="precondition" on a dense
+    A on the CPU (of the stacked system with damp > 0, of the real embedding
+    for complex A); NaN where not computed: method="qr" and "sketch" (QR is
+    backward stable; sketch-and-solve is not meant to be), answers that fell
+    back to QR, sparse/operator A, and device="cuda".
     """
 
     method: str
@@ -51,6 +62,7 @@ class LstsqResult(Result):
     coordinate_error: np.ndarray | None = None
     linf_bound: float | np.ndarray | None = None
     normal_residual: float | np.ndarray | None = None
+    backward_error: float | np.ndarray | None = None
 
 
 _METHODS = ("auto", "qr", "sketch", "precondition")
@@ -375,6 +387,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     eta = None
     if fallback is None:
         x, residual_norms, nit = out.x, out.residual_norms, out.nit
+        out_berr = out.backward_error
     if fallback is None and precondition:
         eta = normal_residual(Ak, Bk, x, norm_A=out.singular_values[0])
         status = LstsqStatus(max(out.istop))  # the worst column: codes grow with trouble
@@ -390,6 +403,13 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             residual_norms = step.residual_norms
             status = LstsqStatus(max(step.istop))
             eta = normal_residual(Ak, Bk, x, norm_A=out.singular_values[0])
+            if out.backward_error.size:  # the kernel's estimate was of the step, not of x
+                xp = _xp(Ak)
+                R = Bk - _host(Ak @ xp.asarray(x))
+                out_berr = _core.sketch.kw_backward_error(
+                    out.singular_values, out.right_singular_vectors,
+                    np.asfortranarray(_host(Ak.T @ xp.asarray(R))), np.linalg.norm(R, axis=0),
+                    np.linalg.norm(x, axis=0))
         if status not in _CONVERGED and eta.max() <= limit:
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
         if status in _CONVERGED and eta.max() > limit:
@@ -416,6 +436,8 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     if precondition:
         fields.update(status=status, nit=int(max(nit)), success=status in _CONVERGED,
                       normal_residual=eta)
+        if out_berr.size:  # empty from the GPU kernel
+            fields["backward_error"] = out_berr
     else:
         se, q = _error_bars(out, kind, m)
         if is_complex:  # |e| <= q hypot(se_re, se_im) when both parts are within their bars
@@ -586,9 +608,11 @@ def _finish(fields, b, single: bool, method: str) -> LstsqResult:
     if single:  # numpy's precision family: single in, single out
         fields["x"] = fields["x"].astype(np.complex64 if fields["x"].dtype.kind == "c" else np.float32)
         fields["singular_values"] = fields["singular_values"].astype(np.float32)
+    # NaN where not computed (see LstsqResult); None only for an empty A's x.
+    fields.setdefault("backward_error", np.full(np.shape(fields["residual_norm"]), np.nan))
     if np.ndim(b) == 1:
         for key in ("x", "residual_norm", "sketched_residual_norm", "coordinate_error",
-                    "linf_bound", "normal_residual"):
+                    "linf_bound", "normal_residual", "backward_error"):
             if fields.get(key) is not None:
                 value = fields[key][..., 0]
                 fields[key] = float(value) if value.ndim == 0 else value

@@ -28,6 +28,10 @@ struct SolveResult {
     Eigen::VectorXd sketched_residual_norms; // ||S(b - A x0)|| per column
     Eigen::VectorXd covariance_diag;         // diag(P P^T) ~ diag((A^T A)^+)
     Eigen::VectorXd singular_values;         // of S A
+    Eigen::MatrixXd right_singular_vectors;  // d x d: V of S A = U diag(singular_values) V^T
+    // Karlson-Walden estimate per column (precondition on a dense A; else empty),
+    // see kw_backward_error.
+    Eigen::VectorXd backward_error;
     Eigen::MatrixXd null_basis;              // d x (d - rank): right null vectors of S A
     Eigen::Index rank = 0;
     std::vector<krylov::Stop> istop;         // per column (precondition only)
@@ -65,13 +69,24 @@ public:
     }
 
 private:
-    Eigen::MatrixXd R_, dense_, x0_, null_basis_;
+    Eigen::MatrixXd R_, dense_, x0_, null_basis_, V_;
     Eigen::VectorXd singular_values_, covariance_diag_, sketched_residuals_;
     Eigen::Index rank_ = 0;
 };
 
 SolveResult solve(const SolveOptions& opt, const ColRef& A, const ColRef& B);
 SolveResult solve(const SolveOptions& opt, const RowRef& A, const ColRef& B);
+
+// Karlson-Walden estimate of the least-squares backward error of x, per column:
+//   ||(A^T A + mu I)^{-1/2} A^T r|| / ||x||,  mu = ||r||^2 / ||x||^2,
+// with A^T A ~ V diag(s)^2 V^T from the sketch (s, V: the SVD of S A), so it
+// costs d^2 per column once A^T r is known. Within a factor ~sqrt(2) of the
+// exact backward error when accurate (Grcar, Saunders, Su 2007); the sketch's
+// distortion of A^T A moves it by at most that distortion's square root.
+// x = 0 gives 0 when A^T r = 0 and infinity otherwise.
+Eigen::VectorXd kw_backward_error(const Eigen::VectorXd& s, const Eigen::MatrixXd& V,
+                                  const Eigen::MatrixXd& ATR, const Eigen::VectorXd& rnorms,
+                                  const Eigen::VectorXd& xnorms);
 
 // A known through its products (a sparse matrix, or a callback into Python):
 // all LSQR needs.
