@@ -97,6 +97,62 @@ struct PreconditionedOp {
     }
 };
 
+// Two steps of x += P y, y from CG on (P^T A^T A P) y = c = P^T A^T (b - A x)
+// (see solve.hpp). P^T A^T A P is well conditioned, so CG converges like LSQR
+// on A P; its products with y carry rounding relative to ||y||, which is
+// small in the second step, while the large residual enters only through c.
+// Step 1 reduces ||c|| by sqrt(tol); step 2 stops at tol / 10 of the first
+// ||c|| or at the rounding floor eps (||r|| + ||A x||) of c, whichever comes
+// first. maxiter counts the CG iterations of both steps.
+template <class Mat>
+krylov::Stop refine_twice(const Mat& A, const SketchedFactor& P, const VectorXd& b, VectorXd& x,
+                          const SolveOptions& opt, Index& nit) {
+    const isa::Kernels& kern = isa::kernels();
+    const isa::MatView view = isa::view(A);
+    const double eps = std::numeric_limits<double>::epsilon();
+    VectorXd r(A.rows()), Ap = VectorXd::Zero(A.rows()), g(A.cols()), c, y, p, Mp, dx;  // Ap: gemv_n reads it (times 0)
+    const auto normal_op = [&](const VectorXd& v, VectorXd& out) {  // out = P^T A^T A P v
+        P.precondition(v, dx);
+        kern.gemv_n(view, dx.data(), 0.0, Ap.data());
+        kern.gemv_t(view, Ap.data(), g.data());
+        P.precondition_t(g, out);
+    };
+    double c0 = -1;
+    for (int step = 0; step < 2; ++step) {
+        r = b;
+        kern.gemv_n(view, x.data(), 1.0, r.data());  // A x - b = -residual
+        kern.gemv_t(view, r.data(), g.data());
+        P.precondition_t(g, c);
+        c = -c;
+        double cn = c.norm();
+        if (c0 < 0) c0 = cn;
+        if (c0 == 0) return krylov::Stop::Solved;  // x0 is exact
+        const double stop = step == 0 ? std::sqrt(opt.tol) * c0
+                                      : std::max(opt.tol / 10 * c0, eps * (r.norm() + (r + b).norm()));
+        y = VectorXd::Zero(c.size());
+        p = c;
+        double rr = cn * cn;
+        while (cn > stop) {
+            if (nit >= opt.maxiter) return krylov::Stop::MaxIter;
+            check_interrupt();
+            normal_op(p, Mp);
+            const double pMp = p.dot(Mp);
+            if (!(pMp > 0)) break;  // rounding floor of an SPD system: no further progress
+            const double a = rr / pMp;
+            y += a * p;
+            c -= a * Mp;
+            const double rr_new = c.squaredNorm();
+            p = c + (rr_new / rr) * p;
+            rr = rr_new;
+            cn = std::sqrt(rr);
+            ++nit;
+        }
+        P.precondition(y, dx);
+        x += dx;
+    }
+    return krylov::Stop::Converged;
+}
+
 template <class Mat>
 SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
     const Index n = A.rows(), d = A.cols(), k = B.cols();
@@ -107,7 +163,15 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
     const SketchedFactor factor(SA, SB, n, opt.rcond);
     SolveResult out;
     factor.fill(out);
-    if (opt.precondition) {
+    if (opt.precondition && opt.refine) {
+        for (Index j = 0; j < k; ++j) {
+            VectorXd xj = out.x.col(j);
+            Index nit = 0;
+            out.istop[static_cast<std::size_t>(j)] = refine_twice(A, factor, B.col(j), xj, opt, nit);
+            out.nit[static_cast<std::size_t>(j)] = nit;
+            out.x.col(j) = xj;
+        }
+    } else if (opt.precondition) {
         const PreconditionedOp<Mat> op{A, factor};
         for (Index j = 0; j < k; ++j) {
             VectorXd r0 = B.col(j);
@@ -117,12 +181,14 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
             factor.refine(op, r0, opt, out, j);
         }
     }
-    const MatrixXd R = B - A * out.x;
-    out.residual_norms = R.colwise().norm().transpose();
-    if (opt.precondition)  // one more pass of A buys the backward-error estimate
-        out.backward_error = kw_backward_error(out.singular_values, out.right_singular_vectors,
-                                               A.transpose() * R, out.residual_norms,
-                                               out.x.colwise().norm().transpose());
+    out.residual_norms = (B - A * out.x).colwise().norm().transpose();
+    if (opt.precondition && opt.refine)  // LSQR's test for a consistent system, with ||A|| ~ s_max
+        for (Index j = 0; j < k; ++j) {
+            auto& stop = out.istop[static_cast<std::size_t>(j)];
+            if (stop == krylov::Stop::Converged &&
+                out.residual_norms(j) <= opt.tol * (B.col(j).norm() + out.singular_values(0) * out.x.col(j).norm()))
+                stop = krylov::Stop::Consistent;
+        }
     return out;
 }
 
