@@ -86,3 +86,24 @@ def test_backward_error_reported():
     assert fastls.lstsq(A, B, method="precondition", random_state=0).backward_error.shape == (2,)
     for method in ("qr", "sketch"):  # not computed there: NaN, as documented
         assert np.isnan(fastls.lstsq(A, b, method=method, random_state=0).backward_error)
+
+
+def test_refinement_is_backward_stable_where_lsqr_from_x0_is_not():
+    # Cond 1e8 with a large residual: one LSQR run from the sketch-and-solve x0
+    # (SolveOptions.refine = False) leaves a backward error ~1e-11 (Meier,
+    # Nakatsukasa, Townsend, Webb 2023); the two CG refinement steps reach a
+    # few eps (1.4e-15 here), as Householder QR does; the bounds leave 7x and 60x.
+    A, b, _ = _problem(4000, 50, 1e8, 1.0, seed=15)
+    B = np.asfortranarray(b[:, None])
+    errors = {}
+    for refine in (False, True):
+        opt = fastls.sketching._sketch.native(
+            _core.sketch.SolveOptions, spec=fastls.sketching._sketch.make_spec("gaussian", 500, 0),
+            precondition=True, tol=1e-14, refine=refine)
+        out = _core.sketch.solve(A, B, opt)
+        x = out.x[:, 0]
+        r = b - A @ x
+        errors[refine] = _core.sketch.kw_backward_error(
+            out.singular_values, out.right_singular_vectors, np.asfortranarray((A.T @ r)[:, None]),
+            np.array([np.linalg.norm(r)]), np.array([np.linalg.norm(x)]))[0]
+    assert errors[True] < 1e-14 < 1e-12 < errors[False], errors
