@@ -99,7 +99,9 @@ void bind_sketch(py::module_& m) {
         .def_readwrite("precondition", &sketch::SolveOptions::precondition, "refine by LSQR on A R^-1")
         .def_readwrite("tol", &sketch::SolveOptions::tol, "LSQR's atol = btol")
         .def_readwrite("maxiter", &sketch::SolveOptions::maxiter)
-        .def_readwrite("rcond", &sketch::SolveOptions::rcond, "< 0: eps * max(n, d)");
+        .def_readwrite("rcond", &sketch::SolveOptions::rcond, "< 0: eps * max(n, d)")
+        .def_readwrite("refine", &sketch::SolveOptions::refine,
+                       "dense precondition: two CG refinement steps (backward stable); false: LSQR from x0");
     using R = sketch::SolveResult;
     py::class_<R>(m, "SolveResult", "What sketch.solve (and fastls._cuda.solve) return.")
         .def_property_readonly("x", copy_of(&R::x), "d x k")
@@ -108,10 +110,17 @@ void bind_sketch(py::module_& m) {
                                "||S(b - A x0)|| per column")
         .def_property_readonly("covariance_diag", copy_of(&R::covariance_diag), "diag(P P^T)")
         .def_property_readonly("singular_values", copy_of(&R::singular_values), "of S A")
+        .def_property_readonly("right_singular_vectors", copy_of(&R::right_singular_vectors),
+                               "V of S A = U diag(singular_values) V^T (d x d)")
         .def_property_readonly("null_basis", copy_of(&R::null_basis), "right null vectors of S A")
         .def_readonly("rank", &R::rank)
         .def_readonly("istop", &R::istop, "LstsqStatus per column (precondition only)")
         .def_readonly("nit", &R::nit, "LSQR iterations per column");
+
+    m.def(
+        "kw_backward_error", &sketch::kw_backward_error, py::arg("s"), py::arg("V"), py::arg("ATR"),
+        py::arg("rnorms"), py::arg("xnorms"),
+        "Karlson-Walden backward-error estimate per column from the sketch's SVD (s, V) and A^T R.");
 
     m.def(
         "apply",

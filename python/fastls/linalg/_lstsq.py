@@ -40,6 +40,17 @@ class LstsqResult(Result):
     rank / singular_values: as numpy.linalg.lstsq returns them (method="qr").
     The sketch methods add the sketch fields (singular values are then those
     of S A).
+
+    backward_error: per column, the Karlson-Waldén estimate of the
+    least-squares backward error of x (the smallest relative change of A that
+    makes x exact), ||(A^T A + mu I)^{-1/2} A^T r|| / ||x|| with
+    mu = ||r||^2 / ||x||^2 and A^T A approximated by the sketch's R^T R: within
+    a factor ~sqrt(2) of the exact value when accurate, here also up to the
+    sketch's distortion (a few). Reported by method="precondition" on a dense
+    A (of the stacked system with damp > 0, of the real embedding for complex
+    A), from the A^T r of the check against A; NaN where not computed: method="qr" and "sketch" (QR is
+    backward stable; sketch-and-solve is not meant to be), answers that fell
+    back to QR, and sparse/operator A.
     """
 
     method: str
@@ -51,6 +62,7 @@ class LstsqResult(Result):
     coordinate_error: np.ndarray | None = None
     linf_bound: float | np.ndarray | None = None
     normal_residual: float | np.ndarray | None = None
+    backward_error: float | np.ndarray | None = None
 
 
 _METHODS = ("auto", "qr", "sketch", "precondition")
@@ -375,8 +387,21 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     eta = None
     if fallback is None:
         x, residual_norms, nit = out.x, out.residual_norms, out.nit
+
+    def check(x):
+        # Against A itself, whatever the kernel claims: the normal-equation
+        # residual, and from the same A^T r the Karlson-Walden backward-error
+        # estimate with A^T A ~ the sketch's V diag(s)^2 V^T (d^2 per column).
+        xp = _xp(Ak)
+        R = xp.asarray(Bk) - Ak @ xp.asarray(x)
+        ATR = np.asfortranarray(_host(Ak.T @ R))
+        rn, xn = np.linalg.norm(_host(R), axis=0), np.linalg.norm(x, axis=0)
+        s = out.singular_values
+        return (normal_residual_from_norms(np.linalg.norm(ATR, axis=0), rn, xn, s[0]),
+                _core.sketch.kw_backward_error(s, out.right_singular_vectors, ATR, rn, xn))
+
     if fallback is None and precondition:
-        eta = normal_residual(Ak, Bk, x, norm_A=out.singular_values[0])
+        eta, berr = check(x)
         status = LstsqStatus(max(out.istop))  # the worst column: codes grow with trouble
         limit = optimality_limit(tol, n, d)
         if status in _CONVERGED and eta.max() > limit:
@@ -389,7 +414,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             nit = [a + b for a, b in zip(nit, step.nit)]
             residual_norms = step.residual_norms
             status = LstsqStatus(max(step.istop))
-            eta = normal_residual(Ak, Bk, x, norm_A=out.singular_values[0])
+            eta, berr = check(x)
         if status not in _CONVERGED and eta.max() <= limit:
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
         if status in _CONVERGED and eta.max() > limit:
@@ -415,7 +440,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
                   sketch=kind, sketch_rows=m, sketched_residual_norm=out.sketched_residual_norms)
     if precondition:
         fields.update(status=status, nit=int(max(nit)), success=status in _CONVERGED,
-                      normal_residual=eta)
+                      normal_residual=eta, backward_error=berr)
     else:
         se, q = _error_bars(out, kind, m)
         if is_complex:  # |e| <= q hypot(se_re, se_im) when both parts are within their bars
@@ -459,9 +484,12 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
         "rademacher", NaN with a warning for the sparse kinds) and
         ``linf_bound`` (a bound on ||x' - x*||_inf holding with probability
         0.95 under that law).
-        "precondition": R from QR of S A, then LSQR on A R^{-1} from the
-        sketch-and-solve answer, to ``tol`` (SciPy's lsqr stopping rules with
-        atol = btol = tol). Full accuracy; rank-deficient A gets the SVD
+        "precondition": R from QR of S A, then from the sketch-and-solve
+        answer, on a dense A on the CPU, two steps of iterative refinement
+        x += R^{-1} y, y from CG on (R^{-T} A^T A R^{-1}) y = R^{-T} A^T (b - A x)
+        (backward stable: Epperly, Meier, Nakatsukasa 2024); on a GPU, LSQR on
+        A R^{-1} to ``tol`` (SciPy's lsqr stopping rules with atol = btol =
+        tol). Full accuracy; rank-deficient A gets the SVD
         preconditioner V_r S_r^{-1} and the minimum-norm solution.
         "auto": "precondition" when :func:`choose_method` says it pays
         (n >= 100 d, d >= 64, n d >= 2^22), else "qr".
@@ -586,9 +614,11 @@ def _finish(fields, b, single: bool, method: str) -> LstsqResult:
     if single:  # numpy's precision family: single in, single out
         fields["x"] = fields["x"].astype(np.complex64 if fields["x"].dtype.kind == "c" else np.float32)
         fields["singular_values"] = fields["singular_values"].astype(np.float32)
+    # NaN where not computed (see LstsqResult); None only for an empty A's x.
+    fields.setdefault("backward_error", np.full(np.shape(fields["residual_norm"]), np.nan))
     if np.ndim(b) == 1:
         for key in ("x", "residual_norm", "sketched_residual_norm", "coordinate_error",
-                    "linf_bound", "normal_residual"):
+                    "linf_bound", "normal_residual", "backward_error"):
             if fields.get(key) is not None:
                 value = fields[key][..., 0]
                 fields[key] = float(value) if value.ndim == 0 else value

@@ -3,7 +3,14 @@
 // Sketch [A b] once, QR-factor SA = Q R. Full rank: x0 = R^{-1} (Q^T S b) and
 // the preconditioner is P = R^{-1}. Rank r < d: P = V_r S_r^{-1} from the SVD
 // of R (LSRN's choice), which yields the minimum-norm solution. With
-// precondition, LSQR on A P from x0 refines to tol.
+// precondition on a dense A (refine): two steps of iterative refinement,
+// x += P y with y from CG on the preconditioned normal equations
+// (P^T A^T A P) y = P^T A^T (b - A x), the residual recomputed from A between
+// the steps (SPIR/FOSSILS: Epperly, Meier, Nakatsukasa 2024). A^T r enters
+// once per step rather than at every iteration, which makes the answer
+// backward stable where one LSQR run from x0 is not (backward error 1e-10 at
+// cond 1e8 with a large residual). Otherwise (refine off, operator A, GPU):
+// LSQR on A P from x0 to tol.
 #pragma once
 #include <Eigen/Core>
 #include <vector>
@@ -20,6 +27,7 @@ struct SolveOptions {
     double tol = 1e-12;
     Eigen::Index maxiter = 200;
     double rcond = -1;  // < 0: eps * max(n, d)
+    bool refine = true;  // dense precondition: two CG refinement steps; false: LSQR from x0
 };
 
 struct SolveResult {
@@ -28,6 +36,7 @@ struct SolveResult {
     Eigen::VectorXd sketched_residual_norms; // ||S(b - A x0)|| per column
     Eigen::VectorXd covariance_diag;         // diag(P P^T) ~ diag((A^T A)^+)
     Eigen::VectorXd singular_values;         // of S A
+    Eigen::MatrixXd right_singular_vectors;  // d x d: V of S A = U diag(singular_values) V^T
     Eigen::MatrixXd null_basis;              // d x (d - rank): right null vectors of S A
     Eigen::Index rank = 0;
     std::vector<krylov::Stop> istop;         // per column (precondition only)
@@ -65,13 +74,24 @@ public:
     }
 
 private:
-    Eigen::MatrixXd R_, dense_, x0_, null_basis_;
+    Eigen::MatrixXd R_, dense_, x0_, null_basis_, V_;
     Eigen::VectorXd singular_values_, covariance_diag_, sketched_residuals_;
     Eigen::Index rank_ = 0;
 };
 
 SolveResult solve(const SolveOptions& opt, const ColRef& A, const ColRef& B);
 SolveResult solve(const SolveOptions& opt, const RowRef& A, const ColRef& B);
+
+// Karlson-Walden estimate of the least-squares backward error of x, per column:
+//   ||(A^T A + mu I)^{-1/2} A^T r|| / ||x||,  mu = ||r||^2 / ||x||^2,
+// with A^T A ~ V diag(s)^2 V^T from the sketch (s, V: the SVD of S A), so it
+// costs d^2 per column once A^T r is known. Within a factor ~sqrt(2) of the
+// exact backward error when accurate (Grcar, Saunders, Su 2007); the sketch's
+// distortion of A^T A moves it by at most that distortion's square root.
+// x = 0 gives 0 when A^T r = 0 and infinity otherwise.
+Eigen::VectorXd kw_backward_error(const Eigen::VectorXd& s, const Eigen::MatrixXd& V,
+                                  const Eigen::MatrixXd& ATR, const Eigen::VectorXd& rnorms,
+                                  const Eigen::VectorXd& xnorms);
 
 // A known through its products (a sparse matrix, or a callback into Python):
 // all LSQR needs.
