@@ -135,8 +135,7 @@ class Operator:
             out = np.asarray(f(X))
         else:
             g = getattr(self._A, single)
-            out = np.column_stack([np.asarray(g(X[:, j])).reshape(-1) for j in range(X.shape[1])]) \
-                if X.shape[1] else np.zeros((rows, 0))
+            out = np.column_stack([np.asarray(g(X[:, j])).reshape(-1) for j in range(X.shape[1])])
         out = out.reshape(rows, X.shape[1])
         if not np.isfinite(out).all():
             raise ValueError("A's product returned NaN or Inf")
@@ -171,8 +170,9 @@ def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "srht",
     Parameters
     ----------
     A : (n,) or (n, d) array_like, scipy.sparse array or matrix, LinearOperator, or a CuPy array
-        Real or complex (a real S sketches both parts); computed in float64. C order is fastest for "srht" on the CPU
-        (rows are contiguous for its butterflies); F order is used without a
+        Real or complex (a real S sketches both parts); computed in float64.
+        C order is fastest for "srht" on the CPU (rows are contiguous for its
+        butterflies); F order is used without a
         copy too. A CuPy array is sketched on its GPU and a CuPy array returned.
         Sparse A (CSR, CSC, COO...; int32 or int64 indices) is never
         densified: CSR and CSC are read in place (COO and other formats are
