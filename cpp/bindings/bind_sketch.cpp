@@ -6,16 +6,31 @@
 #include "fastls/sketch/solve.hpp"
 
 #include <cstdint>
+#include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace fastls::glue {
 namespace {
 
 // Calls f with a SparseMap of SciPy's (indptr, indices, data) in place:
-// CSR (row_major) or CSC, int32 or int64 indices (Python makes both the same).
+// A canonical SciPy CSR or CSC matrix (float64 data; int32 or int64 indices, the
+// same for indptr and indices: Python makes them so), viewed in place; with
+// transpose, A^T (CSR of A is CSC of A^T, no copy).
 template <class F>
-decltype(auto) visit_sparse(const py::array& indptr, const py::array& indices, const py::array& data,
-                            Eigen::Index rows, Eigen::Index cols, bool row_major, F&& f) {
+decltype(auto) visit_sparse(const py::object& A, bool transpose, F&& f) {
+    const auto indptr = A.attr("indptr").cast<py::array>();
+    const auto indices = A.attr("indices").cast<py::array>();
+    const auto data = A.attr("data").cast<py::array>();
+    const auto shape = A.attr("shape").cast<std::pair<Eigen::Index, Eigen::Index>>();
+    bool row_major = A.attr("format").cast<std::string>() == "csr";
+    require(row_major || A.attr("format").cast<std::string>() == "csc", "A must be CSR or CSC");
+    Eigen::Index rows = shape.first, cols = shape.second;
+    if (transpose) {
+        std::swap(rows, cols);
+        row_major = !row_major;
+    }
     require(is_float64(data) && (data.flags() & py::array::c_style), "data must be contiguous float64");
     require(indptr.dtype().is(indices.dtype()), "indptr and indices must have one dtype");
     const Eigen::Index outer = row_major ? rows : cols;
@@ -42,8 +57,11 @@ decltype(auto) visit_sparse(const py::array& indptr, const py::array& indices, c
 // and out), called with the GIL re-acquired.
 class PythonOperator final : public sketch::LinearOperator {
 public:
-    PythonOperator(py::object matvec, py::object rmatvec, Eigen::Index rows, Eigen::Index cols)
-        : matvec_(std::move(matvec)), rmatvec_(std::move(rmatvec)), rows_(rows), cols_(cols) {}
+    // op: anything with matvec, rmatvec and shape (fastls.linalg's real system).
+    explicit PythonOperator(const py::object& op)
+        : matvec_(op.attr("matvec")), rmatvec_(op.attr("rmatvec")) {
+        std::tie(rows_, cols_) = op.attr("shape").cast<std::pair<Eigen::Index, Eigen::Index>>();
+    }
     Eigen::Index rows() const override { return rows_; }
     Eigen::Index cols() const override { return cols_; }
     void matvec(const Eigen::VectorXd& x, Eigen::VectorXd& y) const override { call(matvec_, x, y, rows_); }
@@ -62,9 +80,9 @@ private:
 
 sketch::SolveResult solve_operator(const sketch::LinearOperator& A, const Eigen::MatrixXd& SA,
                                    const Eigen::MatrixXd& SB, const Eigen::Ref<const Eigen::MatrixXd>& B,
-                                   const sketch::SolveOptions& options, bool wide) {
+                                   const sketch::SolveOptions& options) {
     return without_gil([&] {
-        return wide ? sketch::solve_wide(options, A, SA, B) : sketch::solve(options, A, SA, SB, B);
+        return options.wide ? sketch::solve_wide(options, A, SA, B) : sketch::solve(options, A, SA, SB, B);
     });
 }
 
@@ -101,7 +119,9 @@ void bind_sketch(py::module_& m) {
         .def_readwrite("maxiter", &sketch::SolveOptions::maxiter)
         .def_readwrite("rcond", &sketch::SolveOptions::rcond, "< 0: eps * max(n, d)")
         .def_readwrite("refine", &sketch::SolveOptions::refine,
-                       "dense precondition: two CG refinement steps (backward stable); false: LSQR from x0");
+                       "dense precondition: two CG refinement steps (backward stable); false: LSQR from x0")
+        .def_readwrite("wide", &sketch::SolveOptions::wide,
+                       "sparse/operator A: SA is S A^T, minimum-norm solution");
     using R = sketch::SolveResult;
     py::class_<R>(m, "SolveResult", "What sketch.solve (and fastls._cuda.solve) return.")
         .def_property_readonly("x", copy_of(&R::x), "d x k")
@@ -137,17 +157,15 @@ void bind_sketch(py::module_& m) {
 
     m.def(
         "apply_sparse",
-        [](const py::array& indptr, const py::array& indices, const py::array& data, Eigen::Index rows,
-           Eigen::Index cols, bool row_major, const sketch::Spec& spec) {
+        [](const py::object& A, const sketch::Spec& spec, bool transpose) {
             Eigen::MatrixXd SA;
-            visit_sparse(indptr, indices, data, rows, cols, row_major, [&](const auto& Am) {
+            visit_sparse(A, transpose, [&](const auto& Am) {
                 without_gil([&] { sketch::apply(spec, Am, SA); });
             });
             return SA;
         },
-        py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("rows"), py::arg("cols"),
-        py::arg("row_major"), py::arg("spec"),
-        "S A for SciPy CSR (row_major) or CSC arrays (indptr, indices, data), used in place.");
+        py::arg("A"), py::arg("spec"), py::arg("transpose") = false,
+        "S A (or S A^T) for a canonical SciPy CSR or CSC A (float64), read in place.");
 
     m.def(
         "explicit_rows",
@@ -159,30 +177,26 @@ void bind_sketch(py::module_& m) {
 
     m.def(
         "solve_sparse",
-        [](const py::array& indptr, const py::array& indices, const py::array& data, Eigen::Index rows,
-           Eigen::Index cols, bool row_major, const Eigen::MatrixXd& SA, const Eigen::MatrixXd& SB,
-           const Eigen::Ref<const Eigen::MatrixXd>& B, const sketch::SolveOptions& options, bool wide) {
-            return visit_sparse(indptr, indices, data, rows, cols, row_major, [&](const auto& Am) {
+        [](const py::object& A, const Eigen::MatrixXd& SA, const Eigen::MatrixXd& SB,
+           const Eigen::Ref<const Eigen::MatrixXd>& B, const sketch::SolveOptions& options) {
+            return visit_sparse(A, false, [&](const auto& Am) {
                 const sketch::SparseOperator<std::decay_t<decltype(Am)>> op(Am);
-                return solve_operator(op, SA, SB, B, options, wide);
+                return solve_operator(op, SA, SB, B, options);
             });
         },
-        py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("rows"), py::arg("cols"),
-        py::arg("row_major"), py::arg("SA"), py::arg("SB"), py::arg("B").noconvert(), py::arg("options"),
-        py::arg("wide"),
-        "sketch.solve for sparse A from its sketch SA = S A, SB = S B; wide: SA = S A^T, minimum norm.");
+        py::arg("A"), py::arg("SA"), py::arg("SB"), py::arg("B").noconvert(), py::arg("options"),
+        "sketch.solve for a canonical SciPy CSR/CSC A from its sketch SA = S A, SB = S B; "
+        "options.wide: SA = S A^T, minimum norm.");
 
     m.def(
         "solve_operator",
-        [](py::object matvec, py::object rmatvec, Eigen::Index rows, Eigen::Index cols, const Eigen::MatrixXd& SA,
-           const Eigen::MatrixXd& SB, const Eigen::Ref<const Eigen::MatrixXd>& B,
-           const sketch::SolveOptions& options, bool wide) {
-            const PythonOperator op(std::move(matvec), std::move(rmatvec), rows, cols);
-            return solve_operator(op, SA, SB, B, options, wide);
+        [](const py::object& A, const Eigen::MatrixXd& SA, const Eigen::MatrixXd& SB,
+           const Eigen::Ref<const Eigen::MatrixXd>& B, const sketch::SolveOptions& options) {
+            const PythonOperator op(A);
+            return solve_operator(op, SA, SB, B, options);
         },
-        py::arg("matvec"), py::arg("rmatvec"), py::arg("rows"), py::arg("cols"), py::arg("SA"), py::arg("SB"),
-        py::arg("B").noconvert(), py::arg("options"), py::arg("wide"),
-        "As solve_sparse for A given by Python callables matvec(x) -> A x and rmatvec(y) -> A^T y.");
+        py::arg("A"), py::arg("SA"), py::arg("SB"), py::arg("B").noconvert(), py::arg("options"),
+        "As solve_sparse for A given by matvec(x) -> A x, rmatvec(y) -> A^T y and shape (float64).");
 
     m.def(
         "explicit_matrix",

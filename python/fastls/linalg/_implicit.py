@@ -18,7 +18,7 @@ from fastls.linalg._lstsq import (_CONVERGED, _EPS, _MESSAGES, _SYSTEM_DTYPES, L
                                   _error_bars, _finish, _incompatible, _lost_residual,
                                   _single_precision, default_sketch_rows, lstsq,
                                   normal_residual_from_norms, optimality_limit)
-from fastls.sketching._sketch import (KINDS, Operator, _nnz, _sparse_parts, as_implicit,
+from fastls.sketching._sketch import (KINDS, Operator, _nnz, as_implicit,
                                       canonical_sparse, check_sketch_rows, is_sparse, make_spec,
                                       native, sketch_operator, sketch_sparse)
 
@@ -104,12 +104,15 @@ class _RealSystem:
             return sketch_sparse(self.A, spec, transpose)
         return sketch_operator(self, spec, transpose)
 
-    def solve(self, SA, SB, B, options, wide: bool):
-        if self.sparse:
-            return _core.sketch.solve_sparse(*_sparse_parts(self.A), SA, SB, B, options, wide)
-        return _core.sketch.solve_operator(lambda x: self.matmat(x[:, None])[:, 0],
-                                           lambda y: self.rmatmat(y[:, None])[:, 0],
-                                           *self.shape, SA, SB, B, options, wide)
+    def matvec(self, x):  # for the C++ LSQR's callbacks (solve_operator)
+        return self.matmat(x[:, None])[:, 0]
+
+    def rmatvec(self, y):
+        return self.rmatmat(y[:, None])[:, 0]
+
+    def solve(self, SA, SB, B, options):
+        solver = _core.sketch.solve_sparse if self.sparse else _core.sketch.solve_operator
+        return solver(self.A if self.sparse else self, SA, SB, B, options)
 
     def densify(self):
         return self.A.toarray() if self.sparse else self.matmat(np.eye(self.shape[1]))
@@ -167,9 +170,9 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
 
     def run(spec, SA, rhs):
         opts = native(_core.sketch.SolveOptions, spec=spec, precondition=precondition,
-                      tol=inner_tol, maxiter=maxiter, rcond=rcond)
+                      tol=inner_tol, maxiter=maxiter, rcond=rcond, wide=wide)
         SB = np.zeros((m, rhs.shape[1])) if wide else _sketch_b(rhs, spec)
-        return system.solve(SA, SB, rhs, opts, wide)
+        return system.solve(SA, SB, rhs, opts)
 
     failure = None
     while True:

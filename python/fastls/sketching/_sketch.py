@@ -89,22 +89,13 @@ def canonical_sparse(A, name: str = "A"):
     return A
 
 
-def _sparse_parts(A, transpose: bool = False):
-    """(indptr, indices, data, rows, cols, row_major) of a canonical real A (or of A^T, free)."""
-    n, d = A.shape
-    csr = A.format == "csr"
-    if transpose:
-        n, d, csr = d, n, not csr
-    return A.indptr, A.indices, A.data, n, d, csr
-
-
 def sketch_sparse(A, spec, transpose: bool = False) -> np.ndarray:
     """S A (or S A^T) for canonical sparse A by the C++ kernel (complex: both parts)."""
     if A.dtype.kind == "c":  # a real S: S A = S Re(A) + i S Im(A)
-        re, im = (_core.sketch.apply_sparse(*_sparse_parts(canonical_sparse(P), transpose), spec)
+        re, im = (_core.sketch.apply_sparse(canonical_sparse(P), spec, transpose)
                   for P in (A.real, A.imag))
         return re + 1j * im
-    return _core.sketch.apply_sparse(*_sparse_parts(A, transpose), spec)
+    return _core.sketch.apply_sparse(A, spec, transpose)
 
 
 class Operator:

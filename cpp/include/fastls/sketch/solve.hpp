@@ -28,6 +28,7 @@ struct SolveOptions {
     Eigen::Index maxiter = 200;
     double rcond = -1;  // < 0: eps * max(n, d)
     bool refine = true;  // dense precondition: two CG refinement steps; false: LSQR from x0
+    bool wide = false;   // sparse/operator A: SA is S A^T and the answer the minimum-norm one
 };
 
 struct SolveResult {
