@@ -216,7 +216,15 @@ private:
     // was taken.
     bool newton_on_support(Block S) {
         Index s = Index(S.size());
-        if (s > 3000) return false;  // Gram too costly
+        // Gram plus factorization run inside Eigen, where Ctrl-C is not seen: keep
+        // them under ~2 GFLOP (well under a second) so an interrupt stays prompt;
+        // CD, which checks every 10 epochs, carries larger supports. A singular
+        // support (|S| > rank) needs the eigensolver, ~9 s^3 flops (a 3000-column
+        // support of a 300-row A took ~100 s and ignored Ctrl-C throughout).
+        double flops = 0.0;
+        for (Index j : S) flops += double(A_.nnz(j)) * double(s);
+        flops += (s > (o_.intercept ? m_ - 1 : m_) ? 9.0 : 1.0 / 3.0) * double(s) * double(s) * double(s);
+        if (flops > 2e9) return false;
         MatrixXd G;
         A_.gram(S, G);
         VectorXd r(s), xs(s), mu = VectorXd::Zero(s);
