@@ -413,6 +413,11 @@ _NOT_CONVERGED = ("Objective did not converge. You might want to increase the nu
 class _LinearModel(*_BASES):
     """What GreedyLasso and GreedyLassoCV share once fitted: coef_, intercept_ -> predictions."""
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     @property
     def sparse_coef_(self):
         """coef_ as a (1 or n_targets, n_features) scipy.sparse CSR matrix."""
@@ -494,7 +499,6 @@ class GreedyLasso(_LinearModel):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
 

@@ -215,11 +215,6 @@ class GreedyLassoCV(_LinearModel):
         self.random_state = random_state
         self.selection = selection
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     def _lasso(self, alpha, warm_start):
         return GreedyLasso(alpha=alpha, fit_intercept=self.fit_intercept,
                            precompute=self.precompute, copy_X=self.copy_X,
