@@ -88,6 +88,27 @@ def test_backward_error_reported():
         assert np.isnan(fastls.lstsq(A, b, method=method, random_state=0).backward_error)
 
 
+@pytest.mark.parametrize("scale", [1e-6, 1e6])
+def test_backward_error_is_relative_to_the_norm_of_A(scale):
+    # Scaling A (and b) scales the absolute backward error ||dA|| with it; the
+    # reported value is relative to ||A||_2 and must not move, and must track
+    # the exact relative value on a small case.
+    A, b, _ = _problem(300, 8, 1e4, 1.0, seed=4)
+    xt = np.linalg.lstsq(A, b, rcond=None)[0] + 1e-7 * np.ones(8)  # exact error well above eps
+    base = fastls.lstsq(A, b, method="precondition", random_state=0)
+    scaled = fastls.lstsq(scale * A, scale * b, method="precondition", random_state=0)
+    assert scaled.backward_error == pytest.approx(base.backward_error, rel=0.5, abs=1e-17)
+    spec = fastls.sketching._sketch.make_spec("gaussian", 120, 0)
+    out = _core.sketch.solve(scale * A, np.asfortranarray(scale * b[:, None]),
+                             fastls.sketching._sketch.native(_core.sketch.SolveOptions, spec=spec))
+    r = scale * (b - A @ xt)
+    est = _core.sketch.kw_backward_error(out.singular_values, out.right_singular_vectors,
+                                         np.asfortranarray(scale * (A.T @ r)[:, None]),
+                                         np.array([np.linalg.norm(r)]), np.array([np.linalg.norm(xt)]))[0]
+    exact = _exact_backward_error(scale * A, scale * b, xt) / np.linalg.norm(scale * A, 2)
+    assert exact / 4 <= est / out.singular_values[0] <= 4 * exact
+
+
 def test_refinement_is_backward_stable_where_lsqr_from_x0_is_not():
     # Cond 1e8 with a large residual: one LSQR run from the sketch-and-solve x0
     # (SolveOptions.refine = False) leaves a backward error ~1e-11 (Meier,

@@ -125,7 +125,7 @@ void bind_sketch(py::module_& m) {
     using R = sketch::SolveResult;
     py::class_<R>(m, "SolveResult", "What sketch.solve (and fastls._cuda.solve) return.")
         .def_property_readonly("x", copy_of(&R::x), "d x k")
-        .def_property_readonly("residual_norms", copy_of(&R::residual_norms), "||b - A x|| per column, on A")
+        .def_property_readonly("residual_norms", copy_of(&R::residual_norms), "||b - A x|| per column, on A (empty after refine: check x with dense.residual_product)")
         .def_property_readonly("sketched_residual_norms", copy_of(&R::sketched_residual_norms),
                                "||S(b - A x0)|| per column")
         .def_property_readonly("covariance_diag", copy_of(&R::covariance_diag), "diag(P P^T)")

@@ -94,6 +94,7 @@ const Chosen& chosen() {
         const Kernels& g = table(best);
         k.name = g.name;
         k.dense_unit = g.dense_unit;
+        k.sjlt_hash = g.sjlt_hash;
         return Chosen{k, streaming, best};
     }();
     return c;

@@ -1,8 +1,22 @@
+// SJLT and CountSketch of a dense A: every data row is added, with a sign, to
+// s rows of SA (random.hpp's sjlt_entry).
+//
+// Rows are taken in blocks whose hash codes are computed once (lane-parallel)
+// and reused for every panel of kPanel columns; each panel accumulates into its
+// own row-major m x kPanel slice, so a scatter-add is one short vector update
+// and the panels run on the OpenMP threads without sharing. A is read once; the
+// sum for each entry of SA runs over the data rows in order, whatever the
+// thread count.
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <limits>
 #include <vector>
 
+#include "fastls/common/error.hpp"
 #include "fastls/common/interrupt.hpp"
-#include "fastls/sketch/random.hpp"
+#include "fastls/common/isa.hpp"
+#include "fastls/common/threading.hpp"
 #include "kinds.hpp"
 
 namespace fastls::sketch::detail {
@@ -11,38 +25,41 @@ using Eigen::Index;
 
 template <class Mat>
 void sjlt_apply(const Spec& spec, const Mat& A, Eigen::MatrixXd& SA) {
+    constexpr Index P = isa::kSrhtPanel, kRows = 16384;  // rows per hash block: 512 KiB of codes at s = 8
     const Index m = spec.rows, n = A.rows(), d = A.cols();
-    const auto s = static_cast<std::uint32_t>(spec.nnz_per_column);
-    const double scale = 1.0 / std::sqrt(static_cast<double>(s));
-    // Row-major accumulator: each scatter adds one contiguous row.
-    RowMatrixXd acc = RowMatrixXd::Zero(m, d);
-    constexpr Index kRows = 4096;  // hashes computed per block, then reused for every column
-    std::vector<Index> row(kRows * s);
-    std::vector<double> sign(kRows * s);
-    for (Index j0 = 0; j0 < n; j0 += kRows) {
-        const Index nb = std::min(kRows, n - j0);
-        for (Index jj = 0; jj < nb; ++jj)
-            for (std::uint32_t t = 0; t < s; ++t) {
-                double sg;
-                row[jj * s + t] = static_cast<Index>(
-                    sjlt_entry(spec.seed, spec.row_offset + static_cast<std::uint64_t>(j0 + jj), t, m, s, sg));
-                sign[jj * s + t] = sg * scale;
-            }
-        if constexpr (Mat::IsRowMajor) {
-            for (Index jj = 0; jj < nb; ++jj)
-                for (std::uint32_t t = 0; t < s; ++t)
-                    acc.row(row[jj * s + t]) += sign[jj * s + t] * A.row(j0 + jj);
-        } else {
-            for (Index c = 0; c < d; ++c) {
-                const double* a = A.col(c).data() + j0;
-                for (Index jj = 0; jj < nb; ++jj)
-                    for (std::uint32_t t = 0; t < s; ++t)
-                        acc(row[jj * s + t], c) += sign[jj * s + t] * a[jj];
-            }
+    const int s = spec.nnz_per_column;
+    require(m < std::numeric_limits<std::int32_t>::max(), "sketch_rows must be below 2^31 for sjlt");
+    const double weight = 1.0 / std::sqrt(static_cast<double>(s));
+    const Index panels = (d + P - 1) / P;
+    std::vector<double> acc(static_cast<std::size_t>(panels * m * P), 0.0);
+    std::vector<std::int32_t> code(static_cast<std::size_t>(kRows * s));
+    const isa::Kernels& kern = isa::kernels();
+    const isa::MatView Av = isa::view(A);
+    constexpr Index kHashChunk = 1024;
+    std::atomic<bool> stop{false};
+#pragma omp parallel
+    for (Index r0 = 0; r0 < n; r0 += kRows) {
+        const Index len = std::min(kRows, n - r0);
+#pragma omp for schedule(static)
+        for (Index h = 0; h < len; h += kHashChunk)
+            kern.sjlt_hash(spec.seed, spec.row_offset + static_cast<std::uint64_t>(r0 + h),
+                           std::min(kHashChunk, len - h), m, s, code.data() + h * s);
+#pragma omp for schedule(static)
+        for (Index p = 0; p < panels; ++p) {
+            if (stop.load(std::memory_order_relaxed)) continue;
+            kern.sjlt_panel(Av, r0, len, p * P, std::min(P, d - p * P), code.data(), s, weight,
+                            acc.data() + p * m * P);
         }
-        check_interrupt();
+        if (thread_id() == 0 && interrupt_pending()) stop = true;
+#pragma omp barrier
+        if (stop.load(std::memory_order_relaxed)) break;
     }
-    SA = acc;
+    if (stop) throw Interrupted();
+    SA.resize(m, d);
+    for (Index c = 0; c < d; ++c) {
+        const double* src = acc.data() + (c / P) * m * P + c % P;
+        for (Index i = 0; i < m; ++i) SA(i, c) = src[i * P];
+    }
 }
 
 template void sjlt_apply(const Spec&, const ColRef&, Eigen::MatrixXd&);

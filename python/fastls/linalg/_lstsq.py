@@ -42,11 +42,12 @@ class LstsqResult(Result):
     of S A).
 
     backward_error: per column, the Karlson-Waldén estimate of the
-    least-squares backward error of x (the smallest relative change of A that
-    makes x exact), ||(A^T A + mu I)^{-1/2} A^T r|| / ||x|| with
-    mu = ||r||^2 / ||x||^2 and A^T A approximated by the sketch's R^T R: within
-    a factor ~sqrt(2) of the exact value when accurate, here also up to the
-    sketch's distortion (a few). Reported by method="precondition" on a dense
+    normwise relative least-squares backward error of x (the smallest
+    ||dA||_F / ||A||_2 such that x solves the problem for A + dA),
+    ||(A^T A + mu I)^{-1/2} A^T r|| / (||x|| ||A||_2) with mu = ||r||^2 / ||x||^2,
+    A^T A approximated by the sketch's R^T R and ||A||_2 by its largest
+    singular value: within a factor ~sqrt(2) of the exact value when
+    accurate, here also up to the sketch's distortion (a few). Reported by method="precondition" on a dense
     A (of the stacked system with damp > 0, of the real embedding for complex
     A), from the A^T r of the check against A; NaN where not computed: method="qr" and "sketch" (QR is
     backward stable; sketch-and-solve is not meant to be), answers that fell
@@ -392,16 +393,21 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
         # Against A itself, whatever the kernel claims: the normal-equation
         # residual, and from the same A^T r the Karlson-Walden backward-error
         # estimate with A^T A ~ the sketch's V diag(s)^2 V^T (d^2 per column).
-        xp = _xp(Ak)
-        R = xp.asarray(Bk) - Ak @ xp.asarray(x)
-        ATR = np.asfortranarray(_host(Ak.T @ R))
-        rn, xn = np.linalg.norm(_host(R), axis=0), np.linalg.norm(x, axis=0)
+        # On the CPU, r and A^T r come from one pass over A.
+        if device == "cpu":
+            res = _core.dense.residual_product(Ak, np.asfortranarray(x), Bk)
+            ATR, rn = res.at_residual, res.norms
+        else:
+            xp = _xp(Ak)
+            R = xp.asarray(Bk) - Ak @ xp.asarray(x)
+            ATR, rn = np.asfortranarray(_host(Ak.T @ R)), np.linalg.norm(_host(R), axis=0)
+        xn = np.linalg.norm(x, axis=0)
         s = out.singular_values
-        return (normal_residual_from_norms(np.linalg.norm(ATR, axis=0), rn, xn, s[0]),
-                _core.sketch.kw_backward_error(s, out.right_singular_vectors, ATR, rn, xn))
+        return (rn, normal_residual_from_norms(np.linalg.norm(ATR, axis=0), rn, xn, s[0]),
+                _core.sketch.kw_backward_error(s, out.right_singular_vectors, ATR, rn, xn) / s[0])
 
     if fallback is None and precondition:
-        eta, berr = check(x)
+        residual_norms, eta, berr = check(x)
         status = LstsqStatus(max(out.istop))  # the worst column: codes grow with trouble
         limit = optimality_limit(tol, n, d)
         if status in _CONVERGED and eta.max() > limit:
@@ -412,9 +418,12 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             step = run(residual)
             x = x + step.x
             nit = [a + b for a, b in zip(nit, step.nit)]
-            residual_norms = step.residual_norms
             status = LstsqStatus(max(step.istop))
-            eta, berr = check(x)
+            residual_norms, eta, berr = check(x)
+        if status == LstsqStatus.CONVERGED and np.all(  # LSQR's test for a consistent system
+                residual_norms <= inner_tol * (np.linalg.norm(Bk, axis=0) + out.singular_values[0]
+                                               * np.linalg.norm(x, axis=0))):
+            status = LstsqStatus.CONSISTENT
         if status not in _CONVERGED and eta.max() <= limit:
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
         if status in _CONVERGED and eta.max() > limit:

@@ -71,6 +71,16 @@ struct Kernels {
     void (*gemv_n)(const MatView& A, const double* x, double alpha, double* y);
     // y = A^T x.
     void (*gemv_t)(const MatView& A, const double* x, double* y);
+    // One row block of a fused pass (see fastls/dense/sweep.hpp): w = A_blk v or
+    // b_blk - A_blk v, g += A_blk^T w, sums += (||w||^2, ||b_blk - w||^2).
+    void (*sweep_block)(const MatView& A, Index r0, Index len, const double* v, const double* b,
+                        double* w, double* g, double* sums);
+    // SJLT hash codes of len data rows from global row `first` (row | sign << 31).
+    void (*sjlt_hash)(std::uint64_t seed, std::uint64_t first, Index len, Index m, int s,
+                      std::int32_t* code);
+    // acc (m x kSrhtPanel, row-major) += weight * S A[r0:r0+len, c0:c0+nc].
+    void (*sjlt_panel)(const MatView& A, Index r0, Index len, Index c0, Index nc,
+                       const std::int32_t* code, int s, double weight, double* acc);
     // Contiguous vectors of length n (coordinate descent).
     double (*dot)(const double* a, const double* b, Index n);
     void (*axpy)(double a, const double* x, double* y, Index n);  // y += a x

@@ -35,8 +35,10 @@ FASTLS_HD U32x4 philox4x32_10(U32x4 ctr, std::uint32_t k0, std::uint32_t k1) {
 
 // N counters at once in structure-of-arrays form (x[word][lane]), so the
 // 32x32->64 multiplies vectorise; key = k0 | k1 << 32. Same output as above.
+// Always inlined: the per-ISA kernel copies (cpp/src/isa/) must not share an
+// out-of-line instantiation with baseline code.
 template <int N>
-inline void philox4x32_10_lanes(std::uint32_t (&x)[4][N], std::uint64_t key) {
+inline __attribute__((always_inline)) void philox4x32_10_lanes(std::uint32_t (&x)[4][N], std::uint64_t key) {
     std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
     for (int r = 0; r < 10; ++r) {
 #pragma omp simd

@@ -33,7 +33,7 @@ struct SolveOptions {
 
 struct SolveResult {
     Eigen::MatrixXd x;                       // d x k
-    Eigen::VectorXd residual_norms;          // ||b - A x|| per column
+    Eigen::VectorXd residual_norms;          // ||b - A x|| per column; empty after refine (the caller checks x on A)
     Eigen::VectorXd sketched_residual_norms; // ||S(b - A x0)|| per column
     Eigen::VectorXd covariance_diag;         // diag(P P^T) ~ diag((A^T A)^+)
     Eigen::VectorXd singular_values;         // of S A
