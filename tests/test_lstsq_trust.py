@@ -289,3 +289,20 @@ def test_the_one_lsqr_follows_scipy_and_its_stops_are_lstsq_statuses(consistent)
     assert LstsqStatus is _core.krylov.LstsqStatus and isinstance(res.istop, LstsqStatus)
     assert {s.name: int(s) for s in LstsqStatus} == \
         {"SOLVED": 0, "CONSISTENT": 1, "CONVERGED": 2, "ILL_CONDITIONED": 3, "MAX_ITER": 7}
+
+
+@pytest.mark.parametrize("kind", ["srht", "sjlt", "countsketch", "gaussian", "rademacher"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("method", ["sketch", "precondition"])
+def test_a_non_finite_entry_is_named_although_the_sketch_makes_the_check(kind, bad, method):
+    # The CPU path skips the NaN/Inf pass over A and lets S A stand in for it:
+    # one bad entry anywhere must still give the named error, never an answer.
+    rng = np.random.default_rng(3)
+    A, b = rng.standard_normal((3000, 12)), rng.standard_normal(3000)
+    for row, col in [(0, 0), (1777, 5), (2999, 11)]:
+        M = A.copy()
+        M[row, col] = bad
+        with pytest.raises(ValueError, match="A must be finite, but contains " + ("NaN" if np.isnan(bad) else "Inf")):
+            fastls.lstsq(M, b, method=method, sketch=kind, random_state=0)
+        with pytest.raises(ValueError, match="A must be finite"):
+            fastls.lstsq(M.astype(complex), b, method=method, sketch=kind, random_state=0)

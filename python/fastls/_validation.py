@@ -23,6 +23,7 @@ __all__ = [
     "check_random_state",
     "native_seed",
     "check_memory",
+    "require_finite",
 ]
 
 _REAL_KINDS = "biuf"
@@ -75,10 +76,16 @@ def as_array(
     if not (arr.flags.c_contiguous or arr.flags.f_contiguous):
         arr = np.ascontiguousarray(arr)
 
-    if check_finite and not np.isfinite(arr).all():
+    if check_finite:
+        require_finite(arr, name)
+    return arr
+
+
+def require_finite(arr, name: str) -> None:
+    """Raise ValueError naming ``name`` when ``arr`` holds NaN or Inf."""
+    if not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "Inf"
         raise ValueError(f"{name} must be finite, but contains {bad}")
-    return arr
 
 
 def check_option(value, name: str, allowed: Collection[str]) -> str:

@@ -155,6 +155,11 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
     require(B.rows() == n, "b must have as many rows as A");
     MatrixXd SA, SB;
     apply(opt.spec, A, B, SA, SB);
+    // Every entry of A and B reaches S [A B] with a nonzero weight, and NaN/Inf
+    // never cancel: this stands in for a NaN/Inf check of A, without its pass.
+    require(SA.allFinite() && SB.allFinite(),
+            "A and b must be finite: their sketch is not (NaN or Inf in A, or entries near the "
+            "float64 limit)");
     const SketchedFactor factor(SA, SB, n, opt.rcond);
     SolveResult out;
     factor.fill(out);

@@ -11,7 +11,8 @@ from fastls import _core
 from fastls._errors import ConvergenceWarning, LinAlgError
 from fastls._result import Result
 from fastls._device import DEVICES, is_cuda_array, resolve_device
-from fastls._validation import as_array, check_int, check_option, check_real, native_seed
+from fastls._validation import (as_array, check_int, check_option, check_real, native_seed,
+                                require_finite)
 from fastls.sketching._sketch import KINDS, _nnz, check_sketch_rows, is_implicit, make_spec, native
 
 __all__ = ["lstsq", "LstsqResult", "LstsqStatus", "normal_residual", "optimality_limit"]
@@ -84,9 +85,11 @@ def _single_precision(*arrays) -> bool:
     return all(getattr(a, "dtype", None) in (np.float32, np.complex64) for a in arrays)
 
 
-def _check_system(A, b):
-    """A (n, d) and b (n, k) F-ordered, float64 or (if either is complex) complex128."""
-    A = as_array(A, "A", ndim=2, dtype=_SYSTEM_DTYPES, allow_empty=True)
+def _check_system(A, b, finite_A=True):
+    """A (n, d) and b (n, k) F-ordered, float64 or (if either is complex) complex128.
+
+    finite_A=False leaves A's NaN/Inf check to the caller (see _sketched)."""
+    A = as_array(A, "A", ndim=2, dtype=_SYSTEM_DTYPES, allow_empty=True, check_finite=finite_A)
     b = as_array(b, "b", ndim=(1, 2), dtype=_SYSTEM_DTYPES, allow_empty=True)
     if b.shape[0] != A.shape[0]:
         raise _incompatible(A.shape, b.shape)
@@ -378,6 +381,12 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             out = run(Bk)
         except LinAlgError:  # S A is numerically zero
             out = None
+        except ValueError:
+            # The CPU kernel refuses a non-finite sketch: S A is finite exactly
+            # when A is (every entry of A reaches S A with a nonzero weight,
+            # and Inf or NaN never cancel), unless S A overflowed.
+            require_finite(A, "A")
+            raise
         if out is not None and not _lost_rank(Ak, out, rcond) and \
                 (precondition or not _lost_residual(out, Bk, rcond)):
             break
@@ -583,7 +592,9 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
                               random_state, rcond, damp, nnz_per_column, device)
     on_gpu = is_cuda_array(A)
     single = not on_gpu and _single_precision(A, b)
-    A, B = _check_system_gpu(A, b) if on_gpu else _check_system(A, b)
+    # A's NaN/Inf check costs a pass over A; a CPU sketch makes it for free
+    # (see _sketched), so it is deferred to there or to the other paths.
+    A, B = _check_system_gpu(A, b) if on_gpu else _check_system(A, b, finite_A=False)
     n, d = A.shape
     rcond = _check_rcond(rcond, n, d, single)
     if method == "auto":
@@ -603,6 +614,8 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
     if A.size == 0:
         fields = _empty(A, B)
     elif method == "qr":
+        if not on_gpu:
+            require_finite(A, "A")
         fields = _qr(A, B, rcond)
     else:
         if A.dtype.kind == "c":
@@ -611,6 +624,8 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
             dev = "cpu"
         else:
             dev = resolve_device(device, kind, A.size, on_gpu)
+        if dev != "cpu" and not on_gpu:
+            require_finite(A, "A")
         fields = _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter,
                            random_state, rcond, nnz_per_column, dev)
     if damp > 0 and A.size:  # report ||b - A x||, not the stacked residual
