@@ -91,10 +91,12 @@ def test_threads_give_the_serial_answer(name):
 # (`grep -rn "pragma omp parallel" cpp/`; Eigen is built with EIGEN_DONT_PARALLELIZE):
 #   cpp/src/sketch/dense.cpp     gaussian/rademacher: units of 128 x 32 = 4096 rows of A
 #   cpp/src/sketch/srht.cpp      srht: panels of 8 columns of A
+#   cpp/src/sketch/sparse.cpp    sjlt/countsketch of a dense A: hash chunks of 1024 rows, panels of 8 columns
+#   cpp/src/dense/sweep.cpp      lstsq precondition's fused passes: tasks of 8 row blocks of ~1 MiB
 #   cpp/src/federated/simulation.cpp   monte_carlo: one Monte Carlo run per iteration
 #   cpp/bindings/bind_federated.cpp    Problem's factorizations: one client per iteration
-# Each case below has >= 3 of those work items, so 2 threads split it. The sparse
-# sketches, QR, LSQR, BCD, Lasso, self-calibration and SBL have no parallel region:
+# Each case below has >= 3 of those work items, so 2 threads split it. Sketches of
+# sparse A, QR, LSQR, BCD, Lasso, self-calibration and SBL have no parallel region:
 # their thread-count independence is trivial and is not tested here.
 _OMP_SETUP = """
 import hashlib, json, sys
@@ -106,6 +108,8 @@ A_rows = rng.standard_normal((3 * 4096 + 77, 6))      # 4 row units (dense sketc
 A_cols = rng.standard_normal((5000, 37))              # 5 column panels, 2 row chunks (srht)
 b_rows = rng.standard_normal(A_rows.shape[0])
 b_cols = rng.standard_normal(A_cols.shape[0])
+A_sweep = rng.standard_normal((6000, 800))            # 5 sweep tasks of 1280 rows
+b_sweep = rng.standard_normal(6000)
 fed = lambda: federated.reference_problem(3, n_clients=6, n_features=4,
                                           samples=[8, 9, 10, 11, 12, 13])
 CASES = {
@@ -114,6 +118,9 @@ CASES = {
     "sketch-srht": lambda: fastls.sketch(A_cols, 300, kind="srht", random_state=5),
     "lstsq-precondition-srht": lambda: fastls.lstsq(A_cols, b_cols, method="precondition",
                                                    sketch="srht", random_state=5).x,
+    "sketch-sjlt": lambda: fastls.sketch(A_cols, 300, kind="sjlt", random_state=5),
+    "lstsq-precondition-sjlt": lambda: fastls.lstsq(A_sweep, b_sweep, method="precondition",
+                                                   sketch="sjlt", random_state=5).x,
     "lstsq-sketch-gaussian": lambda: fastls.lstsq(A_rows, b_rows, method="sketch", sketch="gaussian",
                                                   random_state=5).x,
     "federated.Problem": lambda: fed().centralized(),
@@ -130,7 +137,7 @@ for name, call in CASES.items():
 print(json.dumps(out))
 """
 OMP_CASES = ("sketch-gaussian", "sketch-rademacher", "sketch-srht", "lstsq-precondition-srht",
-             "lstsq-sketch-gaussian", "federated.Problem", "federated.solve",
+             "sketch-sjlt", "lstsq-precondition-sjlt", "lstsq-sketch-gaussian", "federated.Problem", "federated.solve",
              "federated.monte_carlo")
 
 

@@ -95,6 +95,7 @@ const Chosen& chosen() {
         k.name = g.name;
         k.dense_unit = g.dense_unit;
         k.sjlt_hash = g.sjlt_hash;
+        k.sweep_block = g.sweep_block;
         return Chosen{k, streaming, best};
     }();
     return c;
@@ -110,7 +111,10 @@ int kernel_levels(KernelLevel* out, int cap) {
         {"sketch.dense_unit (gaussian/rademacher generation + GEMM)", level_name(c.gemm)},
         {"sketch.fwht_rows (srht)", level_name(c.streaming)},
         {"sketch.srht_load (srht)", level_name(c.streaming)},
-        {"lsqr.gemv (lstsq precondition)", level_name(c.streaming)},
+        {"lsqr.gemv (lstsq precondition without refinement)", level_name(c.streaming)},
+        {"dense.sweep_block (lstsq precondition, fused A^T A passes)", level_name(c.gemm)},
+        {"sketch.sjlt_hash (sjlt/countsketch hash codes)", level_name(c.gemm)},
+        {"sketch.sjlt_panel (sjlt/countsketch scatter)", level_name(c.streaming)},
         {"bcd.dot_axpy (lasso coordinate descent)", level_name(c.streaming)},
         {"bcd.gram (lasso newton step)", level_name(c.streaming)},
     };

@@ -25,7 +25,7 @@ using Eigen::Index;
 
 template <class Mat>
 void sjlt_apply(const Spec& spec, const Mat& A, Eigen::MatrixXd& SA) {
-    constexpr Index P = isa::kSrhtPanel, kRows = 16384;  // rows per hash block: 512 KiB of codes at s = 8
+    constexpr Index P = isa::kSrhtPanel, kRows = Index(1) << 18;  // rows per hash block: 8 MiB of codes at s = 8
     const Index m = spec.rows, n = A.rows(), d = A.cols();
     const int s = spec.nnz_per_column;
     require(m < std::numeric_limits<std::int32_t>::max(), "sketch_rows must be below 2^31 for sjlt");
