@@ -88,13 +88,19 @@ def print_header(ctx: dict) -> None:
     print(f"{env} | pools: {pools} | load {ctx['loadavg']}")
 
 
+def extra_columns(legend: dict | None) -> list[str]:
+    """Columns a family adds after the standard ones: legend keys beyond COLUMNS, read from Row.extra."""
+    return [k for k in (legend or {}) if k not in COLUMNS and k != "notes"]
+
+
 def legend_lines(legend: dict | None) -> list[str]:
     """The legend printed under a table: one line per column, the family's text over the defaults."""
     text = {**DEFAULT_LEGEND, **(legend or {})}
     text.setdefault("error", "not documented for this family")
-    width = max(map(len, COLUMNS))
+    columns = list(COLUMNS) + extra_columns(legend)
+    width = max(map(len, columns))
     lines = ["legend:"]
-    for col in COLUMNS:
+    for col in columns:
         wrapped = textwrap.wrap(text[col], width=LEGEND_WIDTH - width - 4, break_on_hyphens=False)
         lines.append(f"  {col:<{width}}  {wrapped[0]}")
         lines += [f"  {'':<{width}}  {w}" for w in wrapped[1:]]
@@ -108,7 +114,10 @@ def print_table(rows: list[Row], legend: dict | None = None) -> None:
     cases = list(dict.fromkeys(r.case for r in rows))
     wc = max([len("case")] + [len(c) for c in cases])
     ws = max([len("solver")] + [len(r.solver) for r in rows])
-    print(f"{'case':<{wc}}  {'solver':<{ws}}  {'seconds':>10}  {'error':>10}  {'fastls speedup':>14}")
+    extra = extra_columns(legend)
+    cell = lambda v: "" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v))  # noqa: E731
+    print(f"{'case':<{wc}}  {'solver':<{ws}}  {'seconds':>10}  {'error':>10}  {'fastls speedup':>14}"
+          + "".join(f"  {k:>{max(len(k), 9)}}" for k in extra))
     for case in cases:
         group = [r for r in rows if r.case == case]
         base = next((r for r in group if r.baseline), None)
@@ -117,7 +126,8 @@ def print_table(rows: list[Row], legend: dict | None = None) -> None:
                 r.ratio = r.seconds / base.seconds
             err = "" if r.error is None else f"{r.error:.2e}"
             ratio = "(fastls)" if r.baseline else ("" if r.ratio is None else f"{r.ratio:.2f}x")
-            print(f"{case:<{wc}}  {r.solver:<{ws}}  {r.seconds:>10.4f}  {err:>10}  {ratio:>14}")
+            print(f"{case:<{wc}}  {r.solver:<{ws}}  {r.seconds:>10.4f}  {err:>10}  {ratio:>14}"
+                  + "".join(f"  {cell(r.extra.get(k)):>{max(len(k), 9)}}" for k in extra))
     print("\n".join(legend_lines(legend)), flush=True)
 
 
