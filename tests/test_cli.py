@@ -209,10 +209,21 @@ def test_tiny_run_prints_progress_table_legend_and_summary(capsys, tmp_path):
 def test_every_family_legend_says_what_error_is():
     for name, module in FAMILIES.items():
         for legend in (module.LEGEND, getattr(module, "PAPER_LEGEND", None) or {}):
-            assert set(legend) <= set(_harness.COLUMNS) | {"notes"}, name
+            # keys beyond the standard columns are extra columns, printed from Row.extra
+            assert set(_harness.extra_columns(legend)) <= {"passes of A"}, name
         assert len(module.LEGEND.get("error", "")) > 20, name
         if cli.has_paper(module) and module.__name__.split(".")[-1] != "bcd":
             assert "error" in module.PAPER_LEGEND, name
+
+
+def test_extra_columns_are_printed_from_row_extra(capsys):
+    rows = [_harness.Row("c", "fastls", 1.0, 1e-3, baseline=True, extra={"passes of A": 12.5}),
+            _harness.Row("c", "peer", 0.5)]
+    _harness.print_table(rows, {"error": "e", "passes of A": "seconds over one read of A"})
+    out = capsys.readouterr().out
+    header, first, second = out.splitlines()[:3]
+    assert header.rstrip().endswith("passes of A") and first.rstrip().endswith("12.5")
+    assert "passes of A     seconds over one read of A" in out
 
 
 def test_legend_printed_under_every_table(capsys):

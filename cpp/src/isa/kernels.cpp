@@ -10,6 +10,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <cstring>
 
 #include "fastls/common/isa.hpp"
 #include "fastls/sketch/random.hpp"
@@ -165,6 +166,9 @@ void srht_load(const MatView& A, std::uint64_t seed, Index r0, Index len, Index 
     }
 }
 
+using ColMap = Map<const MatrixXd, 0, OuterStride<>>;
+using RowMap = Map<const RowMat, 0, OuterStride<>>;
+
 // SJLT hashes of data rows first .. first+len-1: code[i*s + t] = target row of
 // nonzero t, with bit 31 set when its sign is -1 (random.hpp's sjlt_entry,
 // lane-parallel; m < 2^31). below() with a 32-bit bound needs no 128-bit product:
@@ -196,48 +200,42 @@ void sjlt_hash(std::uint64_t seed, std::uint64_t first, Index len, Index m, int 
     }
 }
 
-// acc (m x kSrhtPanel, row-major) += weight * S A[r0:r0+len, c0:c0+nc] for the
-// hashed rows (code from sjlt_hash, code[0] for row r0): per data row, s
-// scatter-adds of one panel row. Column-major A is first transposed through a
-// small buffer, reading each column contiguously.
+// acc (m x nc, row-major, row stride ld) += weight * S A[r0:r0+len, c0:c0+nc]
+// for the hashed rows (code from sjlt_hash, code[0] for row r0): per data row,
+// s signed scatter-adds of its nc entries. A row-major A is read in place; a
+// column-major one (nc <= kSrhtPanel = ld) is first transposed through a small
+// buffer by Eigen's block copy (2x faster here than strided scalar stores).
 void sjlt_panel(const MatView& A, Index r0, Index len, Index c0, Index nc, const std::int32_t* code,
-                int s, double weight, double* acc) {
+                int s, double weight, double* acc, Index ld) {
     constexpr Index P = kSrhtPanel, RB = 256;
+    std::uint64_t wbits;
+    std::memcpy(&wbits, &weight, sizeof wbits);
+    // dst += (+-weight) src over `width` entries, the sign from code's bit 31 (no branch:
+    // the signs are random)
+    const auto scatter = [&](const std::int32_t* ci, const double* src, Index width) {
+        for (int t = 0; t < s; ++t) {
+            const std::uint32_t c = static_cast<std::uint32_t>(ci[t]);
+            double* dst = acc + static_cast<Index>(c & 0x7fffffffu) * ld;
+            const double sg = sketch::bits_double(wbits ^ (std::uint64_t(c >> 31) << 63));
+#pragma omp simd
+            for (Index k = 0; k < width; ++k) dst[k] += sg * src[k];
+        }
+    };
+    if (A.row_major) {
+        for (Index i = 0; i < len; ++i) scatter(code + i * s, A.data + (r0 + i) * A.outer + c0, nc);
+        return;
+    }
     alignas(64) double buf[RB * P];
+    Map<Eigen::Matrix<double, RB, P, Eigen::RowMajor>> W(buf);
+    if (nc < P) W.rightCols(P - nc).setZero();
     for (Index i0 = 0; i0 < len; i0 += RB) {
         const Index ib = len - i0 < RB ? len - i0 : RB;
-        if (A.row_major) {
-            for (Index i = 0; i < ib; ++i) {
-                const double* a = A.data + (r0 + i0 + i) * A.outer + c0;
-                for (Index t = 0; t < P; ++t) buf[i * P + t] = t < nc ? weight * a[t] : 0.0;
-            }
-        } else {
-            for (Index t = 0; t < P; ++t) {
-                if (t >= nc) {
-                    for (Index i = 0; i < ib; ++i) buf[i * P + t] = 0.0;
-                    continue;
-                }
-                const double* a = A.data + (c0 + t) * A.outer + r0 + i0;
-                for (Index i = 0; i < ib; ++i) buf[i * P + t] = weight * a[i];
-            }
-        }
-        const std::int32_t* ci = code + i0 * s;
-        for (Index i = 0; i < ib; ++i)
-            for (int t = 0; t < s; ++t) {
-                const std::uint32_t c = static_cast<std::uint32_t>(ci[i * s + t]);
-                double* dst = acc + static_cast<Index>(c & 0x7fffffffu) * P;
-                const double* src = buf + i * P;
-                // -1 or +1 from the sign bit, no branch (the signs are random)
-                const double sg = sketch::bits_double(0x3ff0000000000000ull | (std::uint64_t(c >> 31) << 63));
-#pragma omp simd
-                for (Index k = 0; k < P; ++k) dst[k] += sg * src[k];
-            }
+        W.topLeftCorner(ib, nc) = ColMap(A.data + c0 * A.outer + r0 + i0, ib, nc, OuterStride<>(A.outer));
+        for (Index i = 0; i < ib; ++i) scatter(code + (i0 + i) * s, buf + i * P, P);
     }
 }
 
 using Eigen::VectorXd;
-using ColMap = Map<const MatrixXd, 0, OuterStride<>>;
-using RowMap = Map<const RowMat, 0, OuterStride<>>;
 
 void gemv_n(const MatView& A, const double* x, double alpha, double* y) {
     Map<const VectorXd> xv(x, A.cols);

@@ -78,9 +78,10 @@ struct Kernels {
     // SJLT hash codes of len data rows from global row `first` (row | sign << 31).
     void (*sjlt_hash)(std::uint64_t seed, std::uint64_t first, Index len, Index m, int s,
                       std::int32_t* code);
-    // acc (m x kSrhtPanel, row-major) += weight * S A[r0:r0+len, c0:c0+nc].
+    // acc (m x nc, row-major, row stride ld) += weight * S A[r0:r0+len, c0:c0+nc];
+    // column-major A: nc <= kSrhtPanel = ld.
     void (*sjlt_panel)(const MatView& A, Index r0, Index len, Index c0, Index nc,
-                       const std::int32_t* code, int s, double weight, double* acc);
+                       const std::int32_t* code, int s, double weight, double* acc, Index ld);
     // Contiguous vectors of length n (coordinate descent).
     double (*dot)(const double* a, const double* b, Index n);
     void (*axpy)(double a, const double* x, double* y, Index n);  // y += a x
