@@ -165,19 +165,25 @@ def default_sketch_rows(n: int, d: int, sketch_kind: str, precondition: bool,
 
     oversampling=None: 4 for sketch-and-solve and for dense sketches (their
     cost grows with m); for sketch-and-precondition with a fast sketch, the
-    gamma minimising QR(SA) + LSQR cost 2 gamma d^3 + 4 E * 27.6 / ln sqrt(gamma),
-    i.e. gamma ln(gamma)^2 = 110 E / d^3, where E is what one product with A
+    gamma minimising QR(SA) + iteration cost 2 gamma d^3 / F + E c / ln gamma,
+    i.e. gamma ln(gamma)^2 = K E / d^3, where E is what one product with A
     reads: n d entries when dense, its nonzeros when sparse (``entries``).
+    K = 110 for sparse A (LSQR, two products an iteration). Dense A (one fused
+    pass an iteration, and QR of S A at 10-40 GFLOP/s): K = 528, fitted where
+    the iteration count was measured against m (2^16 x 1000: gamma 8; 2^20 x
+    100: gamma >= 80), with m <= max(4 d, 2^14) so that a panel of S A stays
+    in L2 while the sketch scatters into it (at 2^20 x 100, m = 33924 made the
+    sketch 4x dearer than m = 8000 and saved two iterations).
     """
     if oversampling is None:
         gamma = 4.0
         if precondition and sketch_kind not in ("gaussian", "rademacher"):
-            target = 110.0 * (n * d if entries is None else entries) / d**3
+            target = (110.0 * entries if entries is not None else 528.0 * n * d) / d**3
             lo, hi = 4.0, max(4.0, n / d)
             while hi - lo > 0.01 * lo:  # gamma ln^2 gamma is increasing for gamma > 1
                 mid = 0.5 * (lo + hi)
                 lo, hi = (mid, hi) if mid * np.log(mid) ** 2 < target else (lo, mid)
-            gamma = lo
+            gamma = lo if entries is not None else min(lo, max(4.0, 2**14 / d))
     else:
         gamma = check_real(oversampling, "oversampling", low=1.0)
     return int(min(n, max(d, int(np.ceil(gamma * d)))))
@@ -521,6 +527,8 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
         reports convergence, else QR solves instead. Wide A (n < d) is
         solved by QR for every method.
     sketch : {"srht", "gaussian", "rademacher", "countsketch", "sjlt"}
+        Default: "sjlt" with 4 nonzeros per column for "precondition" on the
+        CPU (the cheapest sketch that preconditions as well), else "srht".
     sketch_rows, oversampling : int, float, optional
         m (d <= m <= n), or m = ceil(oversampling * d); see
         :func:`default_sketch_rows` for the defaults.
@@ -626,6 +634,12 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
             dev = resolve_device(device, kind, A.size, on_gpu)
         if dev != "cpu" and not on_gpu:
             require_finite(A, "A")
+        if sketch is None and method == "precondition" and dev == "cpu":
+            # The fused CPU path's default: an SJLT costs ~4 passes of A against
+            # the SRHT's ~10, and 4 nonzeros per column took as many iterations as 8.
+            # (min with d: m >= d, and nnz_per_column must not exceed m)
+            kind = "sjlt"
+            nnz_per_column = min(4, d) if nnz_per_column is None else nnz_per_column
         fields = _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter,
                            random_state, rcond, nnz_per_column, dev)
     if damp > 0 and A.size:  # report ||b - A x||, not the stacked residual
