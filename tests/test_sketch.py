@@ -331,3 +331,19 @@ def test_bad_input_named(call, exc, words):
         call(A, b)
     for w in words:
         assert w in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["srht", "sjlt", "countsketch", "gaussian", "rademacher"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_sketch_names_a_non_finite_entry_without_a_pass_of_its_own(kind, bad, order):
+    # fastls.sketch checks S A, not A: one bad entry anywhere must still be named.
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((5000, 11))
+    for row, col in [(0, 0), (4999, 10), (4096, 3)]:
+        M = np.asarray(A.copy(), order=order)
+        M[row, col] = bad
+        with pytest.raises(ValueError, match="A must be finite, but contains " + ("NaN" if np.isnan(bad) else "Inf")):
+            fastls.sketch(M, 64, kind=kind, random_state=0)
+        with pytest.raises(ValueError, match="A must be finite"):
+            fastls.sketch(M[:, col] + 0j, 64, kind=kind, random_state=0)

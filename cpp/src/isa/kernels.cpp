@@ -236,6 +236,21 @@ void sjlt_panel(const MatView& A, Index r0, Index len, Index c0, Index nc, const
 }
 
 using Eigen::VectorXd;
+// acc (m x kSrhtPanel, row-major) += (-1)^popcount(quot[t] & c) W[pos[t]] for
+// every sampled row t: chunk c's share of the SRHT (see srht.cpp).
+void srht_accumulate(const double* W, const Index* pos, const std::uint64_t* quot, Index m,
+                     std::uint64_t c, double* acc) {
+    constexpr Index P = kSrhtPanel;
+    for (Index t = 0; t < m; ++t) {
+        const std::uint64_t odd = static_cast<std::uint64_t>(__builtin_popcountll(quot[t] & c) & 1);
+        const double sg = sketch::bits_double(0x3ff0000000000000ull | (odd << 63));
+        const double* w = W + pos[t] * P;
+        double* a = acc + t * P;
+#pragma omp simd
+        for (Index k = 0; k < P; ++k) a[k] += sg * w[k];
+    }
+}
+
 
 void gemv_n(const MatView& A, const double* x, double alpha, double* y) {
     Map<const VectorXd> xv(x, A.cols);
@@ -311,7 +326,7 @@ void gram(const MatView& A, const Index* cols, Index s, double* G) {
 #define FASTLS_STR(x) FASTLS_STR2(x)
 extern const Kernels FASTLS_ISA_TABLE;
 const Kernels FASTLS_ISA_TABLE = {FASTLS_STR(FASTLS_ISA), &dense_unit, &fwht_rows, &srht_load,
-                                    &gemv_n, &gemv_t, &sweep_block, &sjlt_hash,
+                                    &srht_accumulate, &gemv_n, &gemv_t, &sweep_block, &sjlt_hash,
                                     &sjlt_panel, &dot, &axpy, &gram};
 
 }  // namespace fastls::isa

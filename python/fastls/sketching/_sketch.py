@@ -5,7 +5,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastls import _core
-from fastls._validation import as_array, check_int, check_option, native_seed
+from fastls._validation import as_array, check_int, check_option, native_seed, require_finite
 
 __all__ = ["sketch", "sketch_matrix", "KINDS"]
 
@@ -223,7 +223,10 @@ def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "srht",
     on_gpu = is_cuda_array(A)
     if on_gpu:
         return _sketch_cupy(A, sketch_rows, kind, random_state, resolve_device(device, kind, 0, True))
-    A = as_array(A, "A", ndim=(1, 2), dtype=(np.float64, np.complex128))
+    # No NaN/Inf pass over A: S A is finite exactly when A is (every entry
+    # reaches it with a nonzero weight; Inf and NaN never cancel), so S A is
+    # checked instead and A only when S A is not (also overflow, then).
+    A = as_array(A, "A", ndim=(1, 2), dtype=(np.float64, np.complex128), check_finite=False)
     m = check_sketch_rows(sketch_rows, A.shape[0])
     nnz = _nnz(kind, nnz_per_column, m)
     A2 = A.reshape(A.shape[0], -1)
@@ -235,6 +238,9 @@ def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "srht",
         SA = cuda_module().sketch(A2, spec)
     else:
         SA, _ = _core.sketch.apply(A2, np.empty((A.shape[0], 0), order="F"), spec)
+    if not np.isfinite(SA).all():
+        require_finite(A, "A")
+        raise ValueError("A must be finite: its sketch is not (entries near the float64 limit overflow)")
     if A.dtype.kind == "c":
         SA = SA[:, : SA.shape[1] // 2] + 1j * SA[:, SA.shape[1] // 2:]
     return SA[:, 0] if A.ndim == 1 else SA

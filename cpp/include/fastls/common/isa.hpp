@@ -67,6 +67,9 @@ struct Kernels {
     // columns >= nc zero).
     void (*srht_load)(const MatView& A, std::uint64_t seed, Index r0, Index len, Index c0,
                       Index nc, double* W);
+    // acc (m x 8, row-major) += (-1)^popcount(quot[t] & c) W[pos[t]] for each t < m.
+    void (*srht_accumulate)(const double* W, const Index* pos, const std::uint64_t* quot, Index m,
+                            std::uint64_t c, double* acc);
     // y = A x - alpha y (LSQR's u update).
     void (*gemv_n)(const MatView& A, const double* x, double alpha, double* y);
     // y = A^T x.
