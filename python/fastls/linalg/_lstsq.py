@@ -530,7 +530,8 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
         solved by QR for every method.
     sketch : {"srht", "gaussian", "rademacher", "countsketch", "sjlt"}
         Default: "sjlt" with 4 nonzeros per column for "precondition" on the
-        CPU (the cheapest sketch that preconditions as well), else "srht".
+        CPU when the default sketch has at least 20 d rows (there the cheapest
+        sketch that preconditions as well), else "srht".
     sketch_rows, oversampling : int, float, optional
         m (d <= m <= n), or m = ceil(oversampling * d); see
         :func:`default_sketch_rows` for the defaults.
@@ -636,9 +637,12 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
             dev = resolve_device(device, kind, A.size, on_gpu)
         if dev != "cpu" and not on_gpu:
             require_finite(A, "A")
-        if sketch is None and method == "precondition" and dev == "cpu":
-            # The fused CPU path's default: an SJLT costs ~4 passes of A against
-            # the SRHT's ~10, and 4 nonzeros per column took as many iterations as 8.
+        if sketch is None and method == "precondition" and dev == "cpu" and \
+                default_sketch_rows(n, d, "sjlt", True, oversampling) >= 20 * d:
+            # The fused CPU path's default where the sketch is large (m >= 20 d): an
+            # SJLT with 4 nonzeros per column costs ~4 passes of A against the SRHT's
+            # ~6 and took as many iterations (2^20 x 100). With m ~ 8 d (2^16 x 1000)
+            # it took 31 iterations to the SRHT's 26, so the SRHT stays there.
             # (min with d: m >= d, and nnz_per_column must not exceed m)
             kind = "sjlt"
             nnz_per_column = min(4, d) if nnz_per_column is None else nnz_per_column
