@@ -137,10 +137,28 @@ _BLOCK_ENTRIES = 2**22  # rows of S generated per block, times n: 32 MiB
 
 
 def sketch_operator(op: Operator, spec, transpose: bool = False) -> np.ndarray:
-    """S A (or S A^T) with m products with A^H (or A): S A = (A^H S^T)^H in row blocks of S."""
+    """S A (or S A^T) of an operator, from d products (the fast kinds) or m.
+
+    SRHT, SJLT, CountSketch: A's columns in blocks, A[:, J] = A I[:, J] (d
+    products with A in all), each block sketched by the dense kernel, whose cost
+    is small next to a product. Gaussian and Rademacher, whose dense sketch of
+    n x d would cost n d m: S A = (A^H S^T)^H in row blocks of S (m products
+    with A^H).
+    """
     n, d = op.shape[::-1] if transpose else op.shape
     m = spec.rows
     out = np.empty((m, d), dtype=op.dtype)
+    if spec.kind not in (_core.sketch.Kind.gaussian, _core.sketch.Kind.rademacher):
+        block = max(1, min(d, _BLOCK_ENTRIES // max(n, 1)))
+        empty = np.empty((n, 0), order="F")
+        for j0 in range(0, d, block):
+            eye = np.zeros((d, min(block, d - j0)), dtype=op.dtype)
+            eye[np.arange(j0, j0 + eye.shape[1]), np.arange(eye.shape[1])] = 1
+            cols = op.rmatmat(eye) if transpose else op.matmat(eye)  # n x block
+            parts = [cols.real, cols.imag] if op.dtype.kind == "c" else [cols]
+            SA = [_core.sketch.apply(np.asfortranarray(p, dtype=np.float64), empty, spec)[0] for p in parts]
+            out[:, j0:j0 + eye.shape[1]] = SA[0] if len(SA) == 1 else SA[0] + 1j * SA[1]
+        return out
     block = max(1, min(m, _BLOCK_ENTRIES // max(n, 1)))
     for t0 in range(0, m, block):
         St = _core.sketch.explicit_rows(n, t0, min(block, m - t0), spec).T  # n x block, real
@@ -170,8 +188,10 @@ def sketch(A: ArrayLike, sketch_rows: int, *, kind: str = "srht",
         converted to CSR once, duplicates summed); "sjlt" and "countsketch"
         cost O(nnz), the dense kinds O(nnz m). An operator (anything with
         ``matvec`` and ``rmatvec``, e.g. scipy.sparse.linalg.LinearOperator)
-        is sketched with m products with A^H (``rmatmat`` on blocks of S^T
-        when it has one).
+        is sketched from d products with A (its columns, ``matmat`` on blocks
+        of the identity when it has one) for "srht", "sjlt" and "countsketch",
+        and from m products with A^H (``rmatmat`` on blocks of S^T) for
+        "gaussian" and "rademacher".
     sketch_rows : int
         m, with 1 <= m <= n.
     kind : {"srht", "gaussian", "rademacher", "countsketch", "sjlt"}
