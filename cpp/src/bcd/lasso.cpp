@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <utility>
 
 #include "fastls/common/error.hpp"
 #include "fastls/common/interrupt.hpp"
@@ -93,6 +94,9 @@ public:
             const double c = A_.centered_sqnorm(j, mu_[j], u_, uu_);
             norms_[j] = c > 1e-24 * raw ? c : 0.0;  // a multiple of u: no freedom left beside the intercept
         }
+        inv_norm_.resize(n_);
+        for (Index j = 0; j < n_; ++j) inv_norm_[j] = norms_[j] > 0.0 ? 1.0 / std::sqrt(norms_[j]) : 0.0;
+        chosen_.assign(size_t(n_), 0);
         R_ = b_;
         for (Index j = 0; j < n_; ++j)
             if (x_[j] != 0.0) A_.axpy(j, -x_[j], R_);
@@ -141,16 +145,19 @@ public:
             }
             // Greedy working set: support first, then features by distance to
             // the dual constraint (lam - |a_j^T R|) / ||a_j|| (smallest first).
+            // Only the zeros are ranked (the support always enters), and the chosen
+            // ones are marked rather than sorted: this selection was ~30% of a
+            // 13 ms solve (20000 x 50000 sparse, alpha_max / 10).
             Index support = 0, violators = 0;
-            VectorXd priority(n_);
+            cand_.clear();
             for (Index j = 0; j < n_; ++j) {
                 if (x_[j] != 0.0) {
-                    priority[j] = -INFINITY;
                     ++support;
-                } else {
+                } else if (inv_norm_[j] > 0.0) {  // a zero column never moves
                     const double cj = pos_ ? c[j] : std::abs(c[j]);  // one-sided constraint when x >= 0
-                    priority[j] = norms_[j] > 0 ? (lam_ - cj) / std::sqrt(norms_[j]) : INFINITY;
-                    if (priority[j] < 0.0) ++violators;
+                    const double pj = (lam_ - cj) * inv_norm_[j];
+                    violators += pj < 0.0;
+                    cand_.emplace_back(pj, j);
                 }
             }
             // Growth: double with the support, and take in every current violator of
@@ -161,13 +168,16 @@ public:
             // feature violates, from starting CD on all of them (measured slower).
             ws_size = std::min(n_, std::max({ws_size, 2 * support, o_.ws_start,
                                              std::min(support + violators, n_ / 4)}));
-            Block ws(static_cast<size_t>(n_));
-            std::iota(ws.begin(), ws.end(), Index(0));
-            auto closer = [&](Index a, Index b) { return priority[a] < priority[b] || (priority[a] == priority[b] && a < b); };
-            std::nth_element(ws.begin(), ws.begin() + (ws_size - 1), ws.end(), closer);
-            ws.resize(size_t(ws_size));
-            ws.erase(std::remove_if(ws.begin(), ws.end(), [&](Index j) { return norms_[j] == 0.0; }), ws.end());
-            std::sort(ws.begin(), ws.end());
+            // the ws_size - support zeros nearest to violating (ties: lower index first)
+            const size_t take = size_t(std::clamp<Index>(ws_size - support, 0, Index(cand_.size())));
+            if (take < cand_.size()) std::nth_element(cand_.begin(), cand_.begin() + take, cand_.end());
+            for (size_t k = 0; k < take; ++k) chosen_[size_t(cand_[k].second)] = 1;
+            Block ws;
+            ws.reserve(size_t(support) + take);
+            for (Index j = 0; j < n_; ++j) {
+                if ((x_[j] != 0.0 && inv_norm_[j] > 0.0) || chosen_[size_t(j)]) ws.push_back(j);
+                chosen_[size_t(j)] = 0;
+            }
             last_ws_nnz_ = 0;
             for (Index j : ws) last_ws_nnz_ += A_.nnz(j);
             last_inner_ = inner(ws, 0.3 * gap, o_.max_epochs - epochs, gap <= 0.1 * p0_);
@@ -540,6 +550,9 @@ private:
     double lam_;
     bool pos_;
     VectorXd norms_, R_;  // squared norms of the (centred, with an intercept) columns; residual
+    VectorXd inv_norm_;   // 1 / ||a_j|| (0 for a zero column), for the working-set ranking
+    std::vector<std::pair<double, Index>> cand_;  // working-set candidates: (distance, j)
+    std::vector<char> chosen_;                    // marks of the chosen candidates (all 0 between uses)
     VectorXd mu_;         // with an intercept: mu_j = a_j^T u / u^T u
     double uR_ = 0.0;     // u^T R since the last center()
     VectorXd u_;          // intercept column (only with o_.intercept)
