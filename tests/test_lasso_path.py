@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from scipy.linalg import toeplitz
 
 from fastls import bcd
+from fastls._errors import ConvergenceWarning
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.linear_model import LassoCV, lasso_path  # noqa: E402
@@ -67,6 +68,16 @@ def test_sparse_and_dense_paths_agree(rng):
     np.testing.assert_allclose(c1, c3, atol=1e-12)
 
 
+def test_csc_array_input_and_path_warning_points_at_the_caller(rng):
+    A, b = _problem("sparse", rng)
+    _, c1, _ = bcd.lasso_path(A, b, n_alphas=5, tol=1e-12)
+    _, c2, _ = bcd.lasso_path(sp.csc_array(A), b, n_alphas=5, tol=1e-12)
+    np.testing.assert_array_equal(c1, c2)
+    with pytest.warns(ConvergenceWarning, match="relative duality gap") as record:
+        bcd.lasso_path(A, b, n_alphas=5, tol=1e-14, max_epochs=1)
+    assert all(w.filename == __file__ for w in record)
+
+
 def test_given_alphas_are_sorted_and_x0_starts_the_path(rng):
     A, b = _problem("wide", rng)
     alphas, coefs, _ = bcd.lasso_path(A, b, alphas=[0.01, 0.1, 0.05], tol=1e-12)
@@ -91,6 +102,8 @@ def test_zero_target_gives_sklearns_degenerate_grid():
     ({"eps": 2.0}, "eps"), ({"tol": -1.0}, "tol"), ({"maxiter": 0}, "maxiter"),
     ({"max_epochs": 0}, "max_epochs"), ({"x0": np.ones(3)}, "x0"),
     ({"A": np.full((6, 4), np.nan)}, "A"),
+    ({"A": sp.csc_matrix(np.diag([1.0, np.inf, 1.0, 1.0]).repeat(2, axis=0)[:6])}, "A"),
+    ({"A": sp.csc_array(np.diag([1.0, np.nan, 1.0, 1.0]).repeat(2, axis=0)[:6])}, "A"),
 ])
 def test_bad_input_names_the_argument(rng, kwargs, name):
     args = {"A": rng.standard_normal((6, 4)), "b": np.ones(6)}

@@ -268,6 +268,9 @@ class LassoResult(Result):
     gaps: np.ndarray
 
 
+_WS_START, _ANDERSON = 10, 5  # lasso()'s defaults, also lasso_path's
+
+
 def _lasso_native(A):
     """The Lasso kernel's design: like _native, but int32 CSC indices pass through uncopied
     (the kernel is templated on the index type)."""
@@ -296,8 +299,8 @@ def _check_bool(value, name):
 
 def lasso(A: ArrayLike, b: ArrayLike, alpha: float, *, fit_intercept: bool = False,
           positive: bool = False, tol: float = 1e-6, maxiter: int = 100,
-          max_epochs: int = 50_000, x0: ArrayLike | None = None, ws_start: int = 10,
-          anderson: int = 5) -> LassoResult:
+          max_epochs: int = 50_000, x0: ArrayLike | None = None, ws_start: int = _WS_START,
+          anderson: int = _ANDERSON) -> LassoResult:
     """Lasso: min_x 1/(2m) ||b - A x - c||^2 + alpha ||x||_1 (scikit-learn's objective).
 
     Greedy working sets (support + features nearest to violating the dual
@@ -379,17 +382,24 @@ def lasso(A: ArrayLike, b: ArrayLike, alpha: float, *, fit_intercept: bool = Fal
             raise ValueError(f"x0 must have one entry per column of A ({n}), got {x0.shape[0]}")
     fit_intercept = _check_bool(fit_intercept, "fit_intercept")
     positive = _check_bool(positive, "positive")
-    out = _core.bcd.lasso(_lasso_native(A), b, np.array(x0, dtype=np.float64),
-                          _lasso_options(alpha, tol, maxiter, max_epochs, ws_start, anderson,
-                                         fit_intercept, positive))
+    return _lasso_solve(_lasso_native(A), b, np.array(x0, dtype=np.float64),
+                        _lasso_options(alpha, tol, maxiter, max_epochs, ws_start, anderson,
+                                       fit_intercept, positive), stacklevel=3)
+
+
+def _lasso_solve(native, b, x0, options, *, stacklevel):
+    """lasso() past validation (lasso_path calls it per alpha: validating A once, not per alpha).
+
+    stacklevel: the ConvergenceWarning's, counted from this function's warn call.
+    """
+    out = _core.bcd.lasso(native, b, x0, options)
     status = LassoStatus.CONVERGED if out.converged else LassoStatus.MAX_ITER
     if not out.converged:
-        warnings.warn(f"bcd.lasso: relative duality gap {out.rel_gap:.3g} > tol={tol:g} after "
-                      f"{out.n_outer} outer iterations / {out.n_epochs} epochs", ConvergenceWarning,
-                      stacklevel=2)
-    x = out.x
+        warnings.warn(f"bcd.lasso: relative duality gap {out.rel_gap:.3g} > tol={options.tol:g} "
+                      f"after {out.n_outer} outer iterations / {out.n_epochs} epochs",
+                      ConvergenceWarning, stacklevel=stacklevel)
     return LassoResult(
-        x=x, success=bool(out.converged), status=status,
+        x=out.x, success=bool(out.converged), status=status,
         message="relative duality gap <= tol" if out.converged else "iteration budget exhausted",
         nit=int(out.n_outer), residual_norm=float(out.residual_norm),
         intercept=float(out.intercept), gap=float(out.rel_gap), dual_gap=float(out.gap),

@@ -14,7 +14,8 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from fastls._validation import as_array, check_int, check_real
-from fastls.bcd._minimize import GreedyLasso, _LinearModel, lasso
+from fastls.bcd._minimize import (_ANDERSON, _WS_START, GreedyLasso, _LinearModel, _lasso_native,
+                                  _lasso_options, _lasso_solve)
 from fastls.bcd._problems import _design
 
 __all__ = ["lasso_path", "GreedyLassoCV"]
@@ -131,23 +132,33 @@ def lasso_path(A: ArrayLike, b: ArrayLike, *, alphas: ArrayLike | None = None,
     """
     A = _design(A)
     m, n = A.shape
-    b = as_array(b, "b", ndim=1)
+    b = np.ascontiguousarray(as_array(b, "b", ndim=1))
     if b.shape[0] != m:
         raise ValueError(f"b must have one entry per row of A ({m}), got {b.shape[0]}")
     if not isinstance(positive, (bool, np.bool_)):
         raise TypeError(f"positive must be a bool, got {type(positive).__name__}")
+    tol = check_real(tol, "tol", low=0.0)
+    maxiter = check_int(maxiter, "maxiter", low=1)
+    max_epochs = check_int(max_epochs, "max_epochs", low=1)
+    if x0 is not None:
+        x0 = np.array(as_array(x0, "x0", ndim=1), dtype=np.float64)
+        if x0.shape[0] != n:
+            raise ValueError(f"x0 must have one entry per column of A ({n}), got {x0.shape[0]}")
     if alphas is None:
         n_alphas = check_int(n_alphas, "n_alphas", low=1)
         eps = check_real(eps, "eps", low=0.0, low_open=True, high=1.0)
         alphas = _grid(np.asarray(A.T @ b).ravel(), m, eps, n_alphas, positive)
     else:
         alphas = _check_alphas(alphas, low_open=True)
+    # A and b are validated once here; each alpha goes straight to the kernel
+    native = _lasso_native(A)
     coefs = np.empty((n, len(alphas)))
     gaps = np.empty(len(alphas))
     for i, alpha in enumerate(alphas):
-        start = x0 if i == 0 else _predict(coefs, alphas, i)
-        res = lasso(A, b, float(alpha), positive=bool(positive), tol=tol, maxiter=maxiter,
-                    max_epochs=max_epochs, x0=start)
+        start = (np.zeros(n) if x0 is None else x0) if i == 0 else _predict(coefs, alphas, i)
+        options = _lasso_options(float(alpha), tol, maxiter, max_epochs, _WS_START, _ANDERSON,
+                                 False, bool(positive))
+        res = _lasso_solve(native, b, start, options, stacklevel=3)
         coefs[:, i] = res.x
         gaps[i] = res.dual_gap
     return alphas, coefs, gaps

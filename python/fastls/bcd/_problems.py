@@ -23,13 +23,17 @@ __all__ = [
 def _design(A, name="A"):
     """Dense -> F-contiguous float64 (one copy if C order); sparse -> canonical CSC."""
     if sp.issparse(A):
-        A = sp.csc_matrix(A, dtype=np.float64, copy=False)
+        # a float64 CSC input is kept as it is: a new wrapper would forget scipy's
+        # cached canonical-format flag and rescan every index at each call
+        if not (A.format == "csc" and A.dtype == np.float64):
+            A = sp.csc_matrix(A, dtype=np.float64, copy=False)
         if A.shape[0] == 0 or A.shape[1] == 0:
             raise ValueError(f"{name} must not be empty, got shape {A.shape}")
         if not A.has_canonical_format:
             A = A.copy()
             A.sum_duplicates()
-        if not np.isfinite(A.data).all():
+        # min and max carry any NaN or Inf, without isfinite's temporary array
+        if A.nnz and not (np.isfinite(A.data.min()) and np.isfinite(A.data.max())):
             raise ValueError(f"{name} must be finite, but contains NaN or Inf")
         return A
     return np.asfortranarray(as_array(A, name, ndim=2))
