@@ -4,12 +4,14 @@
 // gaussian/rademacher/srht: S(:, j) is generated from its counters (m entries;
 // SRHT entries are sign(j) (-1)^popcount(row_t & j) / sqrt(m)), O(nnz m).
 // The column of S is cached by j: CSR generates it once per row, CSC once per
-// stored entry (sjlt CSC: a table of all n columns' hashes when it is small).
+// stored entry (sjlt: hash codes from the lane-parallel kernel, for CSC a table
+// of all n rows' codes when it is small).
 #include <cmath>
 #include <vector>
 
 #include "fastls/common/error.hpp"
 #include "fastls/common/interrupt.hpp"
+#include "fastls/common/isa.hpp"
 #include "fastls/sketch/random.hpp"
 #include "kinds.hpp"
 
@@ -30,45 +32,56 @@ void for_each_entry(const Sp& A, F&& f) {
     }
 }
 
+// Hash codes of data rows [r0, r0 + len) (isa's sjlt_hash: row | sign << 31).
+void sjlt_codes(const Spec& spec, Index r0, Index len, std::vector<std::int32_t>& code) {
+    const int s = spec.nnz_per_column;
+    code.resize(static_cast<std::size_t>(len) * s);
+    isa::kernels().sjlt_hash(spec.seed, spec.row_offset + static_cast<std::uint64_t>(r0), len, spec.rows, s,
+                             code.data());
+}
+
 template <class Sp>
 void sjlt_sparse(const Spec& spec, const Sp& A, MatrixXd& SA) {
+    constexpr Index kRows = 4096;  // CSR: rows hashed per block
     const Index m = spec.rows, n = A.rows();
-    const auto s = static_cast<std::uint32_t>(spec.nnz_per_column);
+    const int s = spec.nnz_per_column;
     const double scale = 1.0 / std::sqrt(static_cast<double>(s));
-    auto hash = [&](Index j, std::uint32_t t, double& sign) {
-        const auto row = sjlt_entry(spec.seed, spec.row_offset + static_cast<std::uint64_t>(j), t,
-                                    static_cast<std::uint64_t>(m), s, sign);
-        sign *= scale;
-        return static_cast<Index>(row);
+    require(m < (Index{1} << 31) - 1, "sketch_rows must be below 2^31 for sjlt");
+    // SA(row, c) += +-scale a for nonzero t of data row j, the sign without a
+    // branch (the signs are random).
+    const auto add = [&](const std::int32_t* cj, Index c, double a) {
+        for (int t = 0; t < s; ++t) {
+            const auto code = static_cast<std::uint32_t>(cj[t]);
+            SA(static_cast<Index>(code & 0x7fffffffu), c) += (1.0 - 2.0 * double(code >> 31)) * scale * a;
+        }
     };
-    const bool table = !Sp::IsRowMajor && static_cast<std::uint64_t>(n) * s <= kHashTableMax &&
-                       m < (Index{1} << 30);
-    if (table) {  // CSC meets each data row many times: hash every row once
-        std::vector<std::int32_t> code(static_cast<std::size_t>(n) * s);  // row, or ~row if negative
-        for (Index j = 0; j < n; ++j)
-            for (std::uint32_t t = 0; t < s; ++t) {
-                double sg;
-                const auto row = static_cast<std::int32_t>(hash(j, t, sg));
-                code[static_cast<std::size_t>(j) * s + t] = sg < 0 ? ~row : row;
-            }
-        for_each_entry(A, [&](Index j, Index c, double a) {
-            const std::int32_t* cj = code.data() + static_cast<std::size_t>(j) * s;
-            for (std::uint32_t t = 0; t < s; ++t) {
-                if (cj[t] >= 0) SA(cj[t], c) += scale * a;
-                else SA(~cj[t], c) -= scale * a;
-            }
-        });
+    std::vector<std::int32_t> code;
+    if (Sp::IsRowMajor) {  // CSR: rows in order, hashed a block at a time
+        for (Index r0 = 0; r0 < n; r0 += kRows) {
+            const Index len = std::min(kRows, n - r0);
+            sjlt_codes(spec, r0, len, code);
+            for (Index j = r0; j < r0 + len; ++j)
+                for (typename Sp::InnerIterator it(A, j); it; ++it)
+                    add(code.data() + (j - r0) * s, Index(it.col()), it.value());
+            check_interrupt();
+        }
         return;
     }
-    std::vector<Index> rows(s);
-    std::vector<double> signs(s);
-    Index cached = -1;
-    for_each_entry(A, [&](Index j, Index c, double a) {
-        if (j != cached) {
-            for (std::uint32_t t = 0; t < s; ++t) rows[t] = hash(j, t, signs[t]);
-            cached = j;
+    if (static_cast<std::uint64_t>(n) * s <= kHashTableMax) {  // CSC meets each row many times
+        sjlt_codes(spec, 0, n, code);
+        for_each_entry(A, [&](Index j, Index c, double a) { add(code.data() + j * s, c, a); });
+        return;
+    }
+    std::vector<std::int32_t> one(static_cast<std::size_t>(s));
+    for_each_entry(A, [&](Index j, Index c, double a) {  // too many rows for a table: hash per entry
+        for (int t = 0; t < s; ++t) {
+            double sign;
+            const auto row = sjlt_entry(spec.seed, spec.row_offset + static_cast<std::uint64_t>(j),
+                                        static_cast<std::uint32_t>(t), static_cast<std::uint64_t>(m),
+                                        static_cast<std::uint32_t>(s), sign);
+            one[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(row | (sign < 0 ? 1ull << 31 : 0));
         }
-        for (std::uint32_t t = 0; t < s; ++t) SA(rows[t], c) += signs[t] * a;
+        add(one.data(), c, a);
     });
 }
 
