@@ -166,6 +166,7 @@ void srht_load(const MatView& A, std::uint64_t seed, Index r0, Index len, Index 
     }
 }
 
+using Eigen::VectorXd;
 using ColMap = Map<const MatrixXd, 0, OuterStride<>>;
 using RowMap = Map<const RowMat, 0, OuterStride<>>;
 
@@ -235,7 +236,6 @@ void sjlt_panel(const MatView& A, Index r0, Index len, Index c0, Index nc, const
     }
 }
 
-using Eigen::VectorXd;
 // acc (m x kSrhtPanel, row-major) += (-1)^popcount(quot[t] & c) W[pos[t]] for
 // every sampled row t: chunk c's share of the SRHT (see srht.cpp).
 void srht_accumulate(const double* W, const Index* pos, const std::uint64_t* quot, Index m,
@@ -250,7 +250,6 @@ void srht_accumulate(const double* W, const Index* pos, const std::uint64_t* quo
         for (Index k = 0; k < P; ++k) a[k] += sg * w[k];
     }
 }
-
 
 void gemv_n(const MatView& A, const double* x, double alpha, double* y) {
     Map<const VectorXd> xv(x, A.cols);
