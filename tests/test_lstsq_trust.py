@@ -306,3 +306,7 @@ def test_a_non_finite_entry_is_named_although_the_sketch_makes_the_check(kind, b
             fastls.lstsq(M, b, method=method, sketch=kind, random_state=0)
         with pytest.raises(ValueError, match="A must be finite"):
             fastls.lstsq(M.astype(complex), b, method=method, sketch=kind, random_state=0)
+    wide = rng.standard_normal((6, 9))  # no sketch runs for wide A: QR, after the check
+    wide[4, 8] = bad
+    with pytest.raises(ValueError, match="A must be finite"):
+        fastls.lstsq(wide, np.ones(6), method=method, sketch=kind, random_state=0)

@@ -48,9 +48,10 @@ class LstsqResult(Result):
     ||(A^T A + mu I)^{-1/2} A^T r|| / (||x|| ||A||_2) with mu = ||r||^2 / ||x||^2,
     A^T A approximated by the sketch's R^T R and ||A||_2 by its largest
     singular value: within a factor ~sqrt(2) of the exact value when
-    accurate, here also up to the sketch's distortion (a few). Reported by method="precondition" on a dense
-    A (of the stacked system with damp > 0, of the real embedding for complex
-    A), from the A^T r of the check against A; NaN where not computed: method="qr" and "sketch" (QR is
+    accurate, here also up to the sketch's distortion (a few). Reported by
+    method="precondition" on a dense A (of the stacked system with damp > 0,
+    of the real embedding for complex A), from the A^T r of the check against
+    A; NaN where not computed: method="qr" and "sketch" (QR is
     backward stable; sketch-and-solve is not meant to be), answers that fell
     back to QR, and sparse/operator A.
     """
@@ -447,6 +448,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             fallback = (f"the LSQR answer failed the check against A (normal-equation residual "
                         f"{eta.max():.1e} > {limit:.1e})")
     if fallback is not None:
+        require_finite(_host(A), "A")  # no sketch checked it when A is wide
         fields = _qr(_host(A), B, rcond)
         fields.update(sketch=kind, sketch_rows=None,
                       message=f"{fields['message']} by QR: {fallback}")
