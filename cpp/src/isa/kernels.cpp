@@ -10,7 +10,6 @@
 
 #include <Eigen/Core>
 #include <cstdint>
-#include <cstring>
 
 #include "fastls/common/isa.hpp"
 #include "fastls/sketch/random.hpp"
@@ -195,7 +194,7 @@ void sjlt_hash(std::uint64_t seed, std::uint64_t first, Index len, Index m, int 
             for (int l = 0; l < nl; ++l) {
                 const std::uint64_t hi = static_cast<std::uint64_t>(x[0][l]) * width;
                 const std::uint64_t row = lo + ((hi + ((static_cast<std::uint64_t>(x[1][l]) * width) >> 32)) >> 32);
-                code[(i0 + l) * s + t] = static_cast<std::int32_t>(row | (static_cast<std::uint64_t>(x[2][l] & 1u) << 31));
+                code[(i0 + l) * s + t] = sketch::sjlt_code(row, x[2][l] & 1u);
             }
         }
     }
@@ -209,15 +208,11 @@ void sjlt_hash(std::uint64_t seed, std::uint64_t first, Index len, Index m, int 
 void sjlt_panel(const MatView& A, Index r0, Index len, Index c0, Index nc, const std::int32_t* code,
                 int s, double weight, double* acc, Index ld) {
     constexpr Index P = kSrhtPanel, RB = 256;
-    std::uint64_t wbits;
-    std::memcpy(&wbits, &weight, sizeof wbits);
-    // dst += (+-weight) src over `width` entries, the sign from code's bit 31 (no branch:
-    // the signs are random)
+    // dst += (+-weight) src over `width` entries (no branch: the signs are random)
     const auto scatter = [&](const std::int32_t* ci, const double* src, Index width) {
         for (int t = 0; t < s; ++t) {
-            const std::uint32_t c = static_cast<std::uint32_t>(ci[t]);
-            double* dst = acc + static_cast<Index>(c & 0x7fffffffu) * ld;
-            const double sg = sketch::bits_double(wbits ^ (std::uint64_t(c >> 31) << 63));
+            double* dst = acc + sketch::sjlt_code_row(ci[t]) * ld;
+            const double sg = sketch::sjlt_code_signed(ci[t], weight);
 #pragma omp simd
             for (Index k = 0; k < width; ++k) dst[k] += sg * src[k];
         }

@@ -32,7 +32,7 @@ void for_each_entry(const Sp& A, F&& f) {
     }
 }
 
-// Hash codes of data rows [r0, r0 + len) (isa's sjlt_hash: row | sign << 31).
+// Hash codes of data rows [r0, r0 + len) (isa's sjlt_hash; random.hpp's sjlt_code).
 void sjlt_codes(const Spec& spec, Index r0, Index len, std::vector<std::int32_t>& code) {
     const int s = spec.nnz_per_column;
     code.resize(static_cast<std::size_t>(len) * s);
@@ -51,8 +51,7 @@ void sjlt_sparse(const Spec& spec, const Sp& A, MatrixXd& SA) {
     // branch (the signs are random).
     const auto add = [&](const std::int32_t* cj, Index c, double a) {
         for (int t = 0; t < s; ++t) {
-            const auto code = static_cast<std::uint32_t>(cj[t]);
-            SA(static_cast<Index>(code & 0x7fffffffu), c) += (1.0 - 2.0 * double(code >> 31)) * scale * a;
+            SA(sjlt_code_row(cj[t]), c) += sjlt_code_signed(cj[t], scale * a);
         }
     };
     std::vector<std::int32_t> code;
@@ -79,7 +78,7 @@ void sjlt_sparse(const Spec& spec, const Sp& A, MatrixXd& SA) {
             const auto row = sjlt_entry(spec.seed, spec.row_offset + static_cast<std::uint64_t>(j),
                                         static_cast<std::uint32_t>(t), static_cast<std::uint64_t>(m),
                                         static_cast<std::uint32_t>(s), sign);
-            one[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(row | (sign < 0 ? 1ull << 31 : 0));
+            one[static_cast<std::size_t>(t)] = sjlt_code(row, sign < 0);
         }
         add(one.data(), c, a);
     });

@@ -181,4 +181,19 @@ FASTLS_HD std::uint64_t sjlt_entry(std::uint64_t seed, std::uint64_t j, std::uin
     return lo + below(r.v[0], r.v[1], hi - lo);
 }
 
+// SJLT hash code, as the CPU kernels store nonzero t of a column: its row, with
+// bit 31 set when its sign is -1 (m < 2^31).
+FASTLS_HD std::int32_t sjlt_code(std::uint64_t row, bool negative) {
+    return static_cast<std::int32_t>(row | (static_cast<std::uint64_t>(negative) << 31));
+}
+FASTLS_HD std::int64_t sjlt_code_row(std::int32_t code) {
+    return static_cast<std::uint32_t>(code) & 0x7fffffffu;
+}
+// The sign bit, in place: x with its sign flipped where the code's sign is -1 (no branch).
+FASTLS_HD double sjlt_code_signed(std::int32_t code, double x) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    return bits_double(bits ^ (static_cast<std::uint64_t>(static_cast<std::uint32_t>(code) >> 31) << 63));
+}
+
 }  // namespace fastls::sketch
