@@ -310,3 +310,23 @@ def test_a_non_finite_entry_is_named_although_the_sketch_makes_the_check(kind, b
     wide[4, 8] = bad
     with pytest.raises(ValueError, match="A must be finite"):
         fastls.lstsq(wide, np.ones(6), method=method, sketch=kind, random_state=0)
+
+
+@pytest.mark.parametrize("scale", [2.0**1000, 2.0**-1000, 1e306, 2.0**500])
+@pytest.mark.parametrize("method", ["qr", "precondition", "sketch"])
+def test_entries_near_the_float64_limits_are_solved_as_the_rescaled_problem(scale, method):
+    # Householder norms of such entries over- or underflow; QR rescales A (and b) by a
+    # power of two first, as LAPACK's drivers do, and the sketch methods hand such A to
+    # it, so the answer (and its rank) is the rescaled problem's, never a silent rank 0
+    # or a wrong x with success=True.
+    rng = np.random.default_rng(8)
+    A, b = rng.standard_normal((3000, 12)), rng.standard_normal(3000)
+    big = A * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # sketch: "no error bars" after QR
+        res = fastls.lstsq(big, b, method=method, random_state=0)
+        res_b = fastls.lstsq(A, b * scale, method=method, random_state=0)
+    ref = np.linalg.lstsq(A, b, rcond=None)[0] / scale
+    assert res.success and res.rank == 12
+    np.testing.assert_allclose(res.x * scale, ref * scale, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(res_b.x / scale, ref * scale, rtol=1e-10)

@@ -160,6 +160,12 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
     require(SA.allFinite() && SB.allFinite(),
             "A and b must be finite: their sketch is not (NaN or Inf in A, or entries near the "
             "float64 limit)");
+    // Householder norms (sums of squares) of S A over- or underflow when its
+    // entries are near the float64 limits: the caller solves such A otherwise.
+    const double amax = SA.size() ? SA.cwiseAbs().maxCoeff() : 0.0;
+    require(amax == 0.0 || (amax >= 0x1p-480 && amax <= 0x1p480),
+            "A's entries are near the float64 limits: its sketch's largest entry is outside "
+            "2^-480..2^480");
     const SketchedFactor factor(SA, SB, n, opt.rcond);
     SolveResult out;
     factor.fill(out);

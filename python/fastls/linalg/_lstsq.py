@@ -128,14 +128,36 @@ def _check_rcond(rcond, n: int, d: int, single: bool) -> float:
     return float(eps / 2) if rcond < 0 else rcond
 
 
+# Entries beyond which Householder norms (sums of squares) under- or overflow
+# (the CPU kernel refuses a sketch S A beyond it; b is checked here).
+_SCALE_LIMIT = 2.0**480
+_EXTREME_SCALE = ("A's entries are near the float64 limits (max |S A| outside 2^-480..2^480), where the "
+                  "sketch's factorization under- or overflows")
+
+
+def _pow2_scale(M) -> float:
+    """A power of two that brings max |M| near 1 when it lies outside [2^-400, 2^400],
+    else 1: Householder norms of entries near the float64 limits over- or underflow
+    (LAPACK's drivers scale likewise); powers of two scale exactly."""
+    amax = float(np.abs(M).max()) if M.size else 0.0
+    if amax == 0.0 or 2.0**-400 <= amax <= 2.0**400:
+        return 1.0
+    return float(2.0 ** -np.round(np.log2(amax)))
+
+
 def _qr(A, B, rcond):
     solver = _core.dense.qr_lstsq_complex if A.dtype.kind == "c" else _core.dense.qr_lstsq
     if A.dtype.kind == "c":
         A, B = np.asfortranarray(A), np.asfortranarray(B)
+    a, c = _pow2_scale(A), _pow2_scale(B)  # min ||a A y - c B||: x = y a / c, r = r_y / c
+    if a != 1.0:
+        A = np.asfortranarray(A * a)
+    if c != 1.0:
+        B = np.asfortranarray(B * c)
     out = solver(A, B, rcond)
     status = LstsqStatus.SOLVED
-    return dict(x=out.x, residual_norm=out.residual_norms, rank=int(out.rank),
-                singular_values=out.singular_values, status=status, success=True, nit=0,
+    return dict(x=out.x * (a / c), residual_norm=out.residual_norms / c, rank=int(out.rank),
+                singular_values=out.singular_values / a, status=status, success=True, nit=0,
                 message=_MESSAGES[status])
 
 
@@ -361,8 +383,11 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     maxiter = 200 if maxiter is None else check_int(maxiter, "maxiter", low=1)
     seed = native_seed(random_state)
     fallback = m = None
+    bmax = float(np.abs(Bk).max()) if Bk.size else 0.0  # (b's norm itself may underflow)
     if n < d:
         fallback = "A is wide (rows < columns), so no sketch embeds its column space"
+    elif bmax > _SCALE_LIMIT or 0 < bmax < 1 / _SCALE_LIMIT:
+        fallback = "b's entries are near the float64 limits (max |b| outside 2^-480..2^480)"
     elif sketch_rows is None:
         # On the GPU, passes over A are cheap next to the host QR of S A: keep m small.
         if device == "cuda" and oversampling is None:
@@ -390,12 +415,15 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             out = run(Bk)
         except LinAlgError:  # S A is numerically zero
             out = None
-        except ValueError:
+        except ValueError as exc:
             # The CPU kernel refuses a non-finite sketch: S A is finite exactly
             # when A is (every entry of A reaches S A with a nonzero weight,
             # and Inf or NaN never cancel), unless S A overflowed.
             require_finite(A, "A")
-            raise
+            if "sketch is not" not in str(exc) and "float64 limits" not in str(exc):
+                raise
+            fallback = _EXTREME_SCALE  # S A overflowed, or its factorization would
+            break
         if out is not None and not _lost_rank(Ak, out, rcond) and \
                 (precondition or not _lost_residual(out, Bk, rcond)):
             break
