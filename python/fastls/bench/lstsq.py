@@ -59,10 +59,6 @@ def parse_sizes(text):
     return [tuple(int(v) for v in s.lower().split("x")) for s in text.split(",")]
 
 
-def make_matrix(n: int, d: int, family: str, rng) -> np.ndarray:
-    return make_problem(n, d, family, rng)[0]
-
-
 def make_problem(n: int, d: int, family: str, rng):
     """(A, b, x): dense, b = A x + r with r orthogonal to range(A) (||r|| ~ 1e-3 sqrt(n)),
     so x is the exact least-squares solution; sparse, b = A x + 1e-3 noise (x is then

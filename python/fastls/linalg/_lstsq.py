@@ -86,11 +86,12 @@ def _single_precision(*arrays) -> bool:
     return all(getattr(a, "dtype", None) in (np.float32, np.complex64) for a in arrays)
 
 
-def _check_system(A, b, finite_A=True):
+def _check_system(A, b):
     """A (n, d) and b (n, k) F-ordered, float64 or (if either is complex) complex128.
 
-    finite_A=False leaves A's NaN/Inf check to the caller (see _sketched)."""
-    A = as_array(A, "A", ndim=2, dtype=_SYSTEM_DTYPES, allow_empty=True, check_finite=finite_A)
+    A's NaN/Inf check is left to the caller: a CPU sketch makes it without a pass
+    over A (see _sketched)."""
+    A = as_array(A, "A", ndim=2, dtype=_SYSTEM_DTYPES, allow_empty=True, check_finite=False)
     b = as_array(b, "b", ndim=(1, 2), dtype=_SYSTEM_DTYPES, allow_empty=True)
     if b.shape[0] != A.shape[0]:
         raise _incompatible(A.shape, b.shape)
@@ -635,7 +636,7 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
     single = not on_gpu and _single_precision(A, b)
     # A's NaN/Inf check costs a pass over A; a CPU sketch makes it for free
     # (see _sketched), so it is deferred to there or to the other paths.
-    A, B = _check_system_gpu(A, b) if on_gpu else _check_system(A, b, finite_A=False)
+    A, B = _check_system_gpu(A, b) if on_gpu else _check_system(A, b)
     n, d = A.shape
     rcond = _check_rcond(rcond, n, d, single)
     if method == "auto":
