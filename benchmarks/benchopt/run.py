@@ -27,7 +27,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT = os.environ.get("FASTLS_BENCHOPT_LASSO", "/work/shared/benchopt/benchmark_lasso")
 SOLVERS = ["fastls", "skglm", "sklearn", "Celer"]
-FULL = {"datasets": ["Simulated"], "objective": ["Lasso Regression"]}  # every parameter
+# Every shape and correlation, both intercept settings, the benchmark's regs and two smaller.
+FULL = {"datasets": ["Simulated"],
+        "objective": ["Lasso Regression[fit_intercept=[True,False],reg=[0.5,0.1,0.05,0.01,0.001]]"]}
 QUICK = {
     "datasets": ["Simulated[n_samples=100,n_features=10000,rho=0.6]",
                  "Simulated[n_samples=500,n_features=600,rho=0.6]",

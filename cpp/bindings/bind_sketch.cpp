@@ -128,7 +128,8 @@ void bind_sketch(py::module_& m) {
         .def_property_readonly("residual_norms", copy_of(&R::residual_norms), "||b - A x|| per column, on A (empty after refine: check x with dense.residual_product)")
         .def_property_readonly("sketched_residual_norms", copy_of(&R::sketched_residual_norms),
                                "||S(b - A x0)|| per column")
-        .def_property_readonly("covariance_diag", copy_of(&R::covariance_diag), "diag(P P^T)")
+        .def_property_readonly("covariance_diag", copy_of(&R::covariance_diag),
+                               "diag(P P^T) (sketch-and-solve; empty with precondition)")
         .def_property_readonly("singular_values", copy_of(&R::singular_values), "of S A")
         .def_property_readonly("right_singular_vectors", copy_of(&R::right_singular_vectors),
                                "V of S A = U diag(singular_values) V^T (d x d)")

@@ -16,7 +16,8 @@ using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-SketchedFactor::SketchedFactor(const MatrixXd& SA, const MatrixXd& SB, Index n, double rcond) {
+SketchedFactor::SketchedFactor(const MatrixXd& SA, const MatrixXd& SB, Index n, double rcond,
+                               bool covariance) {
     const Index m = SA.rows(), d = SA.cols();
     Eigen::HouseholderQR<MatrixXd> qr(SA);
     R_ = qr.matrixQR().topRows(d).triangularView<Eigen::Upper>();
@@ -33,15 +34,15 @@ SketchedFactor::SketchedFactor(const MatrixXd& SA, const MatrixXd& SB, Index n, 
 
     if (rank_ == d) {
         x0_ = R_.triangularView<Eigen::Upper>().solve(QtSB.topRows(d));
-        const MatrixXd Rinv = R_.triangularView<Eigen::Upper>().solve(MatrixXd::Identity(d, d));
-        covariance_diag_ = Rinv.rowwise().squaredNorm();
+        if (covariance)
+            covariance_diag_ = R_.triangularView<Eigen::Upper>().solve(MatrixXd::Identity(d, d)).rowwise().squaredNorm();
         sketched_residuals_ = QtSB.bottomRows(m - d).colwise().norm().transpose();
     } else {
         svd.compute(R_, Eigen::ComputeFullU | Eigen::ComputeFullV);
         dense_ = svd.matrixV().leftCols(rank_) *
                  svd.singularValues().head(rank_).cwiseInverse().asDiagonal();
         x0_ = dense_ * (svd.matrixU().leftCols(rank_).transpose() * QtSB.topRows(d));
-        covariance_diag_ = dense_.rowwise().squaredNorm();
+        if (covariance) covariance_diag_ = dense_.rowwise().squaredNorm();
         // The caller checks A against these: S A may have lost rank that A has.
         null_basis_ = svd.matrixV().rightCols(d - rank_);
         sketched_residuals_ = (SB - SA * x0_).colwise().norm().transpose();
@@ -166,7 +167,7 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
     require(amax == 0.0 || (amax >= 0x1p-480 && amax <= 0x1p480),
             "A's entries are near the float64 limits: its sketch's largest entry is outside "
             "2^-480..2^480");
-    const SketchedFactor factor(SA, SB, n, opt.rcond);
+    const SketchedFactor factor(SA, SB, n, opt.rcond, !opt.precondition);
     SolveResult out;
     factor.fill(out);
     if (opt.precondition && opt.refine) {
@@ -251,7 +252,7 @@ SolveResult solve(const SolveOptions& opt, const LinearOperator& A, const Matrix
     const Index n = A.rows(), d = A.cols();
     require(SA.cols() == d && SA.rows() >= d, "S A must be m x d with m >= d");
     require(B.rows() == n && SB.rows() == SA.rows() && SB.cols() == B.cols(), "b and S b do not match A");
-    const SketchedFactor factor(SA, SB, n, opt.rcond);
+    const SketchedFactor factor(SA, SB, n, opt.rcond, !opt.precondition);
     SolveResult out;
     factor.fill(out);
     if (opt.precondition) {
@@ -271,7 +272,7 @@ SolveResult solve_wide(const SolveOptions& opt, const LinearOperator& A, const M
     const Index n = A.rows(), d = A.cols(), k = B.cols();
     require(SAt.cols() == n && SAt.rows() >= n, "S A^T must be m x n with m >= n");
     require(B.rows() == n, "b must have as many rows as A");
-    const SketchedFactor factor(SAt, MatrixXd(SAt.rows(), 0), d, opt.rcond);
+    const SketchedFactor factor(SAt, MatrixXd(SAt.rows(), 0), d, opt.rcond, false);
     SolveResult probe;
     factor.fill(probe);
     SolveResult out;

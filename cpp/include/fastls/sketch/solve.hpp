@@ -35,7 +35,7 @@ struct SolveResult {
     Eigen::MatrixXd x;                       // d x k
     Eigen::VectorXd residual_norms;          // ||b - A x|| per column; empty after refine (the caller checks x on A)
     Eigen::VectorXd sketched_residual_norms; // ||S(b - A x0)|| per column
-    Eigen::VectorXd covariance_diag;         // diag(P P^T) ~ diag((A^T A)^+)
+    Eigen::VectorXd covariance_diag;         // diag(P P^T) ~ diag((A^T A)^+); sketch-and-solve only
     Eigen::VectorXd singular_values;         // of S A
     Eigen::MatrixXd right_singular_vectors;  // d x d: V of S A = U diag(singular_values) V^T
     Eigen::MatrixXd null_basis;              // d x (d - rank): right null vectors of S A
@@ -49,8 +49,9 @@ struct SolveResult {
 // paths, which differ only in where A lives.
 class SketchedFactor {
 public:
+    // covariance: also diag(P P^T), the sketch-and-solve error bars' (R^{-1} explicitly).
     SketchedFactor(const Eigen::MatrixXd& SA, const Eigen::MatrixXd& SB, Eigen::Index n,
-                   double rcond);
+                   double rcond, bool covariance);
 
     Eigen::Index rank() const { return rank_; }
     Eigen::Index cols() const { return dense_.size() ? dense_.cols() : R_.cols(); }
