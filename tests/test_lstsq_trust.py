@@ -330,3 +330,30 @@ def test_entries_near_the_float64_limits_are_solved_as_the_rescaled_problem(scal
     assert res.success and res.rank == 12
     np.testing.assert_allclose(res.x * scale, ref * scale, rtol=1e-10, atol=0)
     np.testing.assert_allclose(res_b.x / scale, ref * scale, rtol=1e-10)
+
+
+@pytest.mark.parametrize("exps", [(1000, 1000), (-1000, -1000), (1000, 0), (-1000, 0), (0, 1000), (0, -1000),
+                                  (500, -500)])
+@pytest.mark.parametrize("form", ["csr", "csc", "operator"])
+@pytest.mark.parametrize("method", ["precondition", "sketch"])
+def test_sparse_and_operator_entries_near_the_float64_limits(exps, form, method):
+    # The sparse and operator paths scale A and b by powers of two (exactly) before the
+    # sketch's QR and LSQR, whose norms would over- or underflow: A * 2^1000 gave x = NaN
+    # and A * 2^-1000 a wrong x, both with success=True. x, the residual norm and the
+    # singular values come back in the caller's units.
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import aslinearoperator
+
+    ea, eb = exps
+    rng = np.random.default_rng(9)
+    A = sp.random(3000, 30, density=0.2, random_state=9, format="csr")
+    b = A @ rng.standard_normal(30) + 1e-3 * rng.standard_normal(3000)
+    as_form = {"csr": lambda M: M, "csc": sp.csc_matrix, "operator": aslinearoperator}[form]
+    ref = fastls.lstsq(as_form(A), b, method=method, random_state=0)
+    res = fastls.lstsq(as_form(A * 2.0**ea), b * 2.0**eb, method=method, random_state=0)
+    assert res.success == ref.success and res.rank == ref.rank == 30
+    np.testing.assert_allclose(np.ldexp(res.x, ea - eb), ref.x, rtol=1e-12)
+    np.testing.assert_allclose(np.ldexp(res.residual_norm, -eb), ref.residual_norm, rtol=1e-12)
+    np.testing.assert_allclose(np.ldexp(res.singular_values, -ea), ref.singular_values, rtol=1e-12)
+    if method == "sketch":
+        np.testing.assert_allclose(np.ldexp(res.linf_bound, ea - eb), ref.linf_bound, rtol=1e-12)

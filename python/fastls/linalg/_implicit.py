@@ -15,7 +15,7 @@ from fastls._device import DEVICES
 from fastls._errors import LinAlgError
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
 from fastls.linalg._lstsq import (_CONVERGED, _EPS, _MESSAGES, _SYSTEM_DTYPES, LstsqStatus, _check_rcond,
-                                  _error_bars, _finish, _incompatible, _lost_residual,
+                                  _error_bars, _finish, _incompatible, _lost_residual, _pow2_scale,
                                   _single_precision, default_sketch_rows, lstsq,
                                   normal_residual_from_norms, optimality_limit)
 from fastls.sketching._sketch import (KINDS, Operator, _nnz, as_implicit,
@@ -39,7 +39,8 @@ class _RealSystem:
     ridge solution, and the system stays wide); complex A embedded as
     [[Re A, -Im A], [Im A, Re A]]. Sparse A stays a SciPy CSR/CSC (one copy for
     either change) read in place by the C++ kernels; an operator's products are
-    called back from C++'s LSQR."""
+    called back from C++'s LSQR. ``scale``: the power of two the system is
+    multiplied by (see ``sketch``)."""
 
     def __init__(self, A, damp: float):
         import scipy.sparse as sp
@@ -62,6 +63,7 @@ class _RealSystem:
         else:
             self.op = A if isinstance(A, Operator) else Operator(A)
             self.damp = damp
+        self.scale, self._unscaled = 1.0, True
         self.complex = A.dtype.kind == "c"
         if self.sparse:
             self.shape = self.A.shape
@@ -79,7 +81,7 @@ class _RealSystem:
             Y = np.vstack([Y, self.damp * X])
         elif self.wide_damp:
             Y = Y + self.damp * X[d:]
-        return self._real(Y)
+        return self._real(Y) * self.scale if self.scale != 1.0 else self._real(Y)
 
     def rmatmat(self, Y):
         if self.sparse:
@@ -91,7 +93,7 @@ class _RealSystem:
             X = X + self.damp * Y[n:]
         elif self.wide_damp:
             X = np.vstack([X, self.damp * Y])
-        return self._real(X)
+        return self._real(X) * self.scale if self.scale != 1.0 else self._real(X)
 
     def _complex(self, X):  # [Re; Im] stacked -> complex
         if not self.complex:
@@ -103,9 +105,26 @@ class _RealSystem:
         return np.vstack([Y.real, Y.imag]) if self.complex else Y
 
     def sketch(self, spec, transpose: bool):
+        """S A (S A^T when transpose). The first call also multiplies the system by a
+        power of two (``scale``) that brings max |A| (sparse) or max |S A| (operator)
+        near 1 when it lies near the float64 limits, where the QR of S A and LSQR's
+        norms over- or underflow (LAPACK's drivers scale likewise); powers of two
+        scale exactly."""
         if self.sparse:
+            if self._unscaled:
+                self._unscaled, a = False, _pow2_scale(self.A.data)
+                if a != 1.0:
+                    self.A = self.A.copy()
+                    self.A.data *= a
+                    self.scale = a
             return sketch_sparse(self.A, spec, transpose)
-        return sketch_operator(self, spec, transpose)
+        SA = sketch_operator(self, spec, transpose)
+        if not np.isfinite(SA).all():
+            raise ValueError("A's entries are near the float64 limits: its sketch overflowed")
+        if self._unscaled:
+            self._unscaled, self.scale = False, _pow2_scale(SA)
+            SA *= self.scale
+        return SA
 
     def matvec(self, x):  # for the C++ LSQR's callbacks (solve_operator)
         return self.matmat(x[:, None])[:, 0]
@@ -151,6 +170,9 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     if is_complex:
         Bk = np.vstack([Bk.real, Bk.imag])
     Bk = np.asfortranarray(Bk, dtype=np.float64)
+    c = _pow2_scale(Bk)  # min ||a A y - c b||: x = y a / c, r = r_y / c (a: system.scale)
+    if c != 1.0:
+        Bk = Bk * c
     n, d = system.shape
     wide = n < d
     precondition = method == "precondition" or wide
@@ -244,6 +266,13 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
         fields.update(status=LstsqStatus.SOLVED, nit=0, success=True, coordinate_error=se,
                       linf_bound=q * se.max(axis=0), sketched_residual_norm=out.sketched_residual_norms)
         message = _MESSAGES[LstsqStatus.SOLVED]
+    a = system.scale
+    if a != 1.0 or c != 1.0:  # back to the caller's units (normal_residual is scale-free)
+        x = x * (a / c)
+        fields["singular_values"] = fields["singular_values"] / a
+        for key, f in (("coordinate_error", a / c), ("linf_bound", a / c), ("sketched_residual_norm", 1 / c)):
+            if key in fields:
+                fields[key] = fields[key] * f
     rank = int(out.rank)
     if is_complex:
         x = x[: d // 2] + 1j * x[d // 2:]
@@ -254,7 +283,9 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     if damp == 0 and rank < min(n0, d0):
         message += f"; A is rank deficient (rank {rank}, checked against A): minimum-norm solution"
     Ax = A @ x if is_sparse(A) else Operator(A).matmat(x)  # ||b - A x|| on the original A
-    fields.update(x=x, rank=rank, message=message, residual_norm=np.linalg.norm(B - Ax, axis=0))
+    R = B - Ax
+    s = _pow2_scale(R)  # (a norm of entries near the float64 limits would over- or underflow)
+    fields.update(x=x, rank=rank, message=message, residual_norm=np.linalg.norm(R * s, axis=0) / s)
     return fields, None
 
 
