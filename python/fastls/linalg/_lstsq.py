@@ -140,7 +140,10 @@ def _pow2_scale(M) -> float:
     """A power of two that brings max |M| near 1 when it lies outside [2^-400, 2^400],
     else 1: Householder norms of entries near the float64 limits over- or underflow
     (LAPACK's drivers scale likewise); powers of two scale exactly."""
-    amax = float(np.abs(M).max()) if M.size else 0.0
+    if not M.size:
+        return 1.0
+    # (no |M| temporary for real M: it would double a dense A's memory)
+    amax = float(np.abs(M).max()) if M.dtype.kind == "c" else max(float(M.max()), -float(M.min()))
     if amax == 0.0 or 2.0**-400 <= amax <= 2.0**400:
         return 1.0
     return float(2.0 ** -np.round(np.log2(amax)))
