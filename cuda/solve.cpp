@@ -82,7 +82,7 @@ sketch::SolveResult solve(const sketch::SolveOptions& opt, const DeviceMatrix& A
     SA_dev.download(SA.data(), static_cast<std::size_t>(m * d));
     SB_dev.download(SB.data(), static_cast<std::size_t>(m * k));
 
-    const sketch::SketchedFactor factor(SA, SB, n, opt.rcond);
+    const sketch::SketchedFactor factor(SA, SB, n, opt.rcond, !opt.precondition);  // (checks S A)
     sketch::SolveResult out;
     factor.fill(out);
     out.residual_norms.resize(k);

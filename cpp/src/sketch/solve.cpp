@@ -18,6 +18,19 @@ using Eigen::VectorXd;
 
 SketchedFactor::SketchedFactor(const MatrixXd& SA, const MatrixXd& SB, Index n, double rcond,
                                bool covariance) {
+    // Every entry of A and B reaches S [A B] with a nonzero weight, and NaN/Inf
+    // never cancel: for a dense A (CPU or GPU) this stands in for a NaN/Inf check
+    // of A, without its pass.
+    require(SA.allFinite() && SB.allFinite(),
+            "A and b must be finite: their sketch is not (NaN or Inf in A, or entries near the "
+            "float64 limit)");
+    // Householder norms (sums of squares) of S A over- or underflow when its
+    // entries are near the float64 limits: the caller solves such A otherwise
+    // (dense A by QR; sparse and operator A arrive scaled).
+    const double amax = SA.size() ? SA.cwiseAbs().maxCoeff() : 0.0;
+    require(amax == 0.0 || (amax >= 0x1p-480 && amax <= 0x1p480),
+            "A's entries are near the float64 limits: its sketch's largest entry is outside "
+            "2^-480..2^480");
     const Index m = SA.rows(), d = SA.cols();
     Eigen::HouseholderQR<MatrixXd> qr(SA);
     R_ = qr.matrixQR().topRows(d).triangularView<Eigen::Upper>();
@@ -156,18 +169,7 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
     require(B.rows() == n, "b must have as many rows as A");
     MatrixXd SA, SB;
     apply(opt.spec, A, B, SA, SB);
-    // Every entry of A and B reaches S [A B] with a nonzero weight, and NaN/Inf
-    // never cancel: this stands in for a NaN/Inf check of A, without its pass.
-    require(SA.allFinite() && SB.allFinite(),
-            "A and b must be finite: their sketch is not (NaN or Inf in A, or entries near the "
-            "float64 limit)");
-    // Householder norms (sums of squares) of S A over- or underflow when its
-    // entries are near the float64 limits: the caller solves such A otherwise.
-    const double amax = SA.size() ? SA.cwiseAbs().maxCoeff() : 0.0;
-    require(amax == 0.0 || (amax >= 0x1p-480 && amax <= 0x1p480),
-            "A's entries are near the float64 limits: its sketch's largest entry is outside "
-            "2^-480..2^480");
-    const SketchedFactor factor(SA, SB, n, opt.rcond, !opt.precondition);
+    const SketchedFactor factor(SA, SB, n, opt.rcond, !opt.precondition);  // (checks S A: A's NaN/Inf check)
     SolveResult out;
     factor.fill(out);
     if (opt.precondition && opt.refine) {

@@ -49,7 +49,9 @@ struct SolveResult {
 // paths, which differ only in where A lives.
 class SketchedFactor {
 public:
-    // covariance: also diag(P P^T), the sketch-and-solve error bars' (R^{-1} explicitly).
+    // Refuses (ValueError) an S A or S B that is not finite or an S A whose largest
+    // entry is outside 2^-480..2^480. covariance: also diag(P P^T), the
+    // sketch-and-solve error bars' (R^{-1} explicitly).
     SketchedFactor(const Eigen::MatrixXd& SA, const Eigen::MatrixXd& SB, Eigen::Index n,
                    double rcond, bool covariance);
 
