@@ -522,6 +522,13 @@ private:
         if (!z.allFinite() || std::abs(z.sum()) < 1e-300) return;
         z /= z.sum();
         VectorXd xe = hist.rightCols(K) * z;
+        // The CD map is linear only while no coordinate changes sign, so the
+        // extrapolation stays in x's orthant: a coordinate it would carry across
+        // zero is set to zero (zeros may take either sign). Unclipped, the step
+        // lowered P in ~10% of tries on near-square supports (20000 x 50000
+        // sparse, alpha_max / 1000) and in ~98% clipped: 6642 -> 1530 epochs.
+        for (Index k = 0; k < Index(ws.size()); ++k)
+            if (xe[k] * x_[ws[size_t(k)]] < 0.0) xe[k] = 0.0;
         if (pos_) xe = xe.cwiseMax(0.0);  // stay feasible; kept only if P still drops
         VectorXd R = b_;
         double l1 = 0.0, l1_old = 0.0;
