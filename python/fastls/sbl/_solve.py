@@ -264,10 +264,12 @@ def _solve(y, mats, method, noise_var, maxiter, tol, prune_rel, *, noise_update=
     support = np.flatnonzero(gamma > 0)
     if any(k.size == 0 for k in keep):
         status = SBLStatus.ALL_PRUNED
+    elif not fit.converged:  # stopped mid-way: the dof test says nothing yet
+        status = SBLStatus.MAX_ITER
     elif learn and fit.dof < _MIN_NOISE_DOF * y.shape[0]:
         status = SBLStatus.NOISE_COLLAPSED
     else:
-        status = SBLStatus.CONVERGED if fit.converged else SBLStatus.MAX_ITER
+        status = SBLStatus.CONVERGED
     if status is not SBLStatus.CONVERGED:
         warnings.warn(f"{method}: {_MESSAGES[status]} after {fit.nit} iterations",
                       warning, stacklevel=stacklevel)
@@ -630,6 +632,7 @@ def _make_estimator():
         def fit(self, X: ArrayLike | None, y: ArrayLike) -> KroneckerSBL:
             """Fit on (X, y), or on (None, y) with ``factors``."""
             warning = sklearn_convergence_warning()
+            check_int(self.max_iter, "max_iter", low=1)  # named as the estimator spells it
             if self.factors is not None:
                 if X is not None:
                     raise ValueError("KroneckerSBL(factors=...) takes its design matrix from "
