@@ -279,6 +279,7 @@ SolveResult solve_wide(const SolveOptions& opt, const LinearOperator& A, const M
     factor.fill(probe);
     SolveResult out;
     out.singular_values = probe.singular_values;
+    out.right_singular_vectors = probe.right_singular_vectors;  // the rank check estimates ||A|| with them
     out.null_basis = probe.null_basis;
     out.rank = probe.rank;
     out.x = MatrixXd::Zero(d, k);

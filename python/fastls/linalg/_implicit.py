@@ -15,8 +15,8 @@ from fastls._device import DEVICES
 from fastls._errors import LinAlgError
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
 from fastls.linalg._lstsq import (_CONVERGED, _EPS, _MESSAGES, _SYSTEM_DTYPES, LstsqStatus, _check_rcond,
-                                  _error_bars, _finish, _incompatible, _lost_residual, _pow2_scale,
-                                  _single_precision, default_sketch_rows, lstsq,
+                                  _error_bars, _finish, _incompatible, _lost_rank, _lost_residual, _pow2_scale,
+                                  _single_precision, default_sketch_rows, lsqr_optimal, lstsq,
                                   normal_residual_from_norms, optimality_limit)
 from fastls.sketching._sketch import (KINDS, Operator, _nnz, as_implicit,
                                       canonical_sparse, check_sketch_rows, is_sparse, make_spec,
@@ -208,9 +208,7 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
         except LinAlgError:  # the sketch is numerically zero
             out = None
         if out is not None:
-            V = out.null_basis
-            AV = system.rmatmat(V) if wide else system.matmat(V)
-            lost = V.shape[1] > 0 and np.linalg.norm(AV, axis=0).max() > rcond * out.singular_values[0]
+            lost = _lost_rank(system.rmatmat if wide else system.matmat, out, rcond)
             if not lost and (precondition or not _lost_residual(out, Bk, rcond)):
                 break
         if m == rows:
@@ -226,32 +224,34 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     fields = dict(sketch=kind, sketch_rows=m, singular_values=out.singular_values)
     if precondition:
         norm_A = out.singular_values[0]
+        limit = optimality_limit(tol, n, d)
+        bn = np.linalg.norm(Bk, axis=0)
 
         def check(x):
             R = Bk - system.matmat(x)
-            return normal_residual_from_norms(np.linalg.norm(system.rmatmat(R), axis=0),
-                                              np.linalg.norm(R, axis=0), np.linalg.norm(x, axis=0), norm_A)
-        eta = check(x)
-        status = LstsqStatus(max(out.istop))
-        limit = optimality_limit(tol, n, d)
-        if status in _CONVERGED and eta.max() > limit and not wide:
+            atr, rn, xn = (np.linalg.norm(v, axis=0) for v in (system.rmatmat(R), R, x))
+            return (normal_residual_from_norms(atr, rn, xn, norm_A),
+                    lsqr_optimal(atr, rn, xn, bn, norm_A, limit))
+        eta, optimal = check(x)
+        status = LstsqStatus(max(out.istop, default=LstsqStatus.CONVERGED))
+        if status in _CONVERGED and eta.max(initial=0.0) > limit and not wide:
             step = run(spec, SA, np.asfortranarray(Bk - system.matmat(x)))  # one refinement sweep
             x = x + step.x
             nit = [a + b for a, b in zip(nit, step.nit)]
             residual_norms = step.residual_norms
             status = LstsqStatus(max(step.istop))
-            eta = check(x)
-        if status not in _CONVERGED and eta.max() <= limit:
+            eta, optimal = check(x)
+        if status not in _CONVERGED and np.all(optimal):
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
         if wide and status == LstsqStatus.CONSISTENT and np.any(
                 residual_norms > 10 * tol * (norm_A * np.linalg.norm(x, axis=0) + np.linalg.norm(Bk, axis=0))):
             status = LstsqStatus.CONVERGED  # P^T A x = P^T b is consistent, A x = b is not
         message = _MESSAGES[status]
-        if eta.max() > limit:
+        if eta.max(initial=0.0) > limit:
             status = status if status not in _CONVERGED else LstsqStatus.ILL_CONDITIONED
             message = (f"the LSQR answer failed the check against A (normal-equation residual "
-                       f"{eta.max():.1e} > {limit:.1e})")
-        fields.update(status=status, nit=int(max(nit)), success=status in _CONVERGED,
+                       f"{eta.max(initial=0.0):.1e} > {limit:.1e})")
+        fields.update(status=status, nit=int(max(nit, default=0)), success=status in _CONVERGED,
                       normal_residual=eta)
         if not wide:
             fields["sketched_residual_norm"] = out.sketched_residual_norms
@@ -280,6 +280,9 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
         fields["singular_values"] = fields["singular_values"][::2]
         fields["sketch_rows"] = m // 2
     x = x[:d0]  # wide ridge: [x; y]
+    if system.wide_damp:  # report the stacked [A; damp I] (full column rank), as dense A does:
+        rank = d0         # its values beyond [A, damp I]'s n0 are all damp
+        fields["singular_values"] = np.concatenate([fields["singular_values"], np.full(d0 - n0, damp)])
     if damp == 0 and rank < min(n0, d0):
         message += f"; A is rank deficient (rank {rank}, checked against A): minimum-norm solution"
     Ax = A @ x if is_sparse(A) else Operator(A).matmat(x)  # ||b - A x|| on the original A
@@ -319,7 +322,7 @@ def lstsq_implicit(A, b, method, sketch, sketch_rows, oversampling, tol, maxiter
         raise ValueError("sparse and operator A are solved on the CPU only; use device='cpu'")
     single = _single_precision(A, b)
     n, d = A.shape
-    rcond = _check_rcond(rcond, n, d, single)
+    rcond = _check_rcond(rcond, n, d)
     kind = check_option("sjlt" if sketch is None else sketch, "sketch", KINDS)
     damp = check_real(damp, "damp", low=0.0)
     if method == "auto":

@@ -119,10 +119,11 @@ def _check_system_gpu(A, b):
     return A, np.asfortranarray(b.reshape(b.shape[0], -1))
 
 
-def _check_rcond(rcond, n: int, d: int, single: bool) -> float:
+def _check_rcond(rcond, n: int, d: int) -> float:
     """numpy's rcond: None -> eps * max(n, d); negative -> LAPACK's machine precision eps / 2,
-    as gelsd reads it (eps of the result precision)."""
-    eps = np.finfo(np.float32 if single else np.float64).eps
+    as gelsd reads it. eps is float64's for float32 input too: numpy solves in float64 and
+    treats float32 data as exact (float32's eps dropped singular values numpy keeps)."""
+    eps = np.finfo(np.float64).eps
     if rcond is None:
         return float(eps * max(n, d))
     rcond = check_real(rcond, "rcond")
@@ -233,17 +234,21 @@ def _host(a) -> np.ndarray:
     return a.get() if is_cuda_array(a) else np.asarray(a)
 
 
-def _lost_rank(A, out, rcond: float) -> bool:
+def _lost_rank(apply, out, rcond: float) -> bool:
     """True when S A has lower rank than A.
 
-    A null vector v of S A with ||A v|| above the rank threshold proves that
-    A has rank the sketch lost: S A alone never decides the rank.
+    A null vector v of S A with ||A v|| above numpy's rank threshold rcond ||A||_2
+    proves that A has rank the sketch lost: S A alone never decides the rank.
+    ||A||_2 is taken as ||A v_1|| (v_1: S A's top right singular vector), a lower
+    bound within the sketch's distortion of it; s_1(S A) itself exceeds ||A||_2 by
+    up to half at small sketches, which dropped singular values just above the
+    threshold. apply: V -> A V.
     """
     V = out.null_basis
     if V.shape[1] == 0:
         return False
-    AV = _host(A @ (_xp(A).asarray(V)))
-    return float(np.linalg.norm(AV, axis=0).max()) > rcond * out.singular_values[0]
+    norms = np.linalg.norm(_host(apply(np.column_stack([out.right_singular_vectors[:, :1], V]))), axis=0)
+    return float(norms[1:].max()) > rcond * norms[0]
 
 
 def _lost_residual(out, B, rcond: float) -> bool:
@@ -315,6 +320,20 @@ def normal_residual_from_norms(normal_norm, residual_norm, x_norm, norm_A: float
     denom = norm_A * (norm_A * np.asarray(x_norm, dtype=float) + np.asarray(residual_norm, dtype=float))
     denom = np.broadcast_to(denom, normal_norm.shape)
     return np.divide(normal_norm, denom, out=np.zeros_like(normal_norm), where=denom > 0)
+
+
+def lsqr_optimal(atr, rn, xn, bn, norm_A: float, limit: float) -> np.ndarray:
+    """LSQR's stopping tests on A itself, per column: ||A^T r|| <= limit ||A|| ||r||,
+    or ||r|| <= limit (||b|| + ||A|| ||x||) (x solves a nearby consistent system).
+
+    What lets an answer LSQR gave up on (its iteration limit) count as converged.
+    Not normal_residual <= limit: its ||A|| ||x|| term hides an x far off in A's
+    small directions, as early iterates on an ill-conditioned A are, behind that
+    x's large norm (3000 x 40 at cond 1e11, one iteration: residual 16% above the
+    minimum, normal_residual 2e-12).
+    """
+    atr, rn, xn, bn = (np.asarray(v, dtype=float) for v in (atr, rn, xn, bn))
+    return (atr <= limit * norm_A * rn) | (rn <= limit * (bn + norm_A * xn))
 
 
 def optimality_limit(tol: float, n: int, d: int) -> float:
@@ -428,7 +447,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
                 raise
             fallback = _EXTREME_SCALE  # S A overflowed, or its factorization would
             break
-        if out is not None and not _lost_rank(Ak, out, rcond) and \
+        if out is not None and not _lost_rank(lambda V: Ak @ _xp(Ak).asarray(V), out, rcond) and \
                 (precondition or not _lost_residual(out, Bk, rcond)):
             break
         if 2 * m > n:  # a larger sketch would cost as much as QR
@@ -453,14 +472,17 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             ATR, rn = np.asfortranarray(_host(Ak.T @ R)), np.linalg.norm(_host(R), axis=0)
         xn = np.linalg.norm(x, axis=0)
         s = out.singular_values
-        return (rn, normal_residual_from_norms(np.linalg.norm(ATR, axis=0), rn, xn, s[0]),
-                _core.sketch.kw_backward_error(s, out.right_singular_vectors, ATR, rn, xn) / s[0])
+        atr = np.linalg.norm(ATR, axis=0)
+        return (rn, normal_residual_from_norms(atr, rn, xn, s[0]),
+                _core.sketch.kw_backward_error(s, out.right_singular_vectors, ATR, rn, xn) / s[0],
+                lsqr_optimal(atr, rn, xn, bn, s[0], limit))
 
+    limit = optimality_limit(tol, n, d)
+    bn = np.linalg.norm(Bk, axis=0)
     if fallback is None and precondition:
-        residual_norms, eta, berr = check(x)
-        status = LstsqStatus(max(out.istop))  # the worst column: codes grow with trouble
-        limit = optimality_limit(tol, n, d)
-        if status in _CONVERGED and eta.max() > limit:
+        residual_norms, eta, berr, optimal = check(x)
+        status = LstsqStatus(max(out.istop, default=LstsqStatus.CONVERGED))  # the worst column: codes grow with trouble
+        if status in _CONVERGED and eta.max(initial=0.0) > limit:
             # One refinement sweep with the same sketch, from the residual of x
             # (sketch-and-precondition with iterative refinement is backward stable).
             xp = _xp(Ak)
@@ -469,16 +491,16 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             x = x + step.x
             nit = [a + b for a, b in zip(nit, step.nit)]
             status = LstsqStatus(max(step.istop))
-            residual_norms, eta, berr = check(x)
+            residual_norms, eta, berr, optimal = check(x)
         if status == LstsqStatus.CONVERGED and np.all(  # LSQR's test for a consistent system
                 residual_norms <= inner_tol * (np.linalg.norm(Bk, axis=0) + out.singular_values[0]
                                                * np.linalg.norm(x, axis=0))):
             status = LstsqStatus.CONSISTENT
-        if status not in _CONVERGED and eta.max() <= limit:
+        if status not in _CONVERGED and np.all(optimal):
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
-        if status in _CONVERGED and eta.max() > limit:
+        if status in _CONVERGED and eta.max(initial=0.0) > limit:
             fallback = (f"the LSQR answer failed the check against A (normal-equation residual "
-                        f"{eta.max():.1e} > {limit:.1e})")
+                        f"{eta.max(initial=0.0):.1e} > {limit:.1e})")
     if fallback is not None:
         require_finite(_host(A), "A")  # no sketch checked it when A is wide
         fields = _qr(_host(A), B, rcond)
@@ -499,7 +521,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     fields = dict(residual_norm=residual_norms, singular_values=out.singular_values,
                   sketch=kind, sketch_rows=m, sketched_residual_norm=out.sketched_residual_norms)
     if precondition:
-        fields.update(status=status, nit=int(max(nit)), success=status in _CONVERGED,
+        fields.update(status=status, nit=int(max(nit, default=0)), success=status in _CONVERGED,
                       normal_residual=eta, backward_error=berr)
     else:
         se, q = _error_bars(out, kind, m)
@@ -575,12 +597,13 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
     damp : float
         Ridge regularisation as in scipy.sparse.linalg.lsqr: minimise
         ||A x - b||^2 + damp^2 ||x||^2 (every method; the stacked system
-        [A; damp I] x = [b; 0] is solved).
+        [A; damp I] x = [b; 0] is solved, and rank and singular_values are
+        its own: rank = d).
     rcond : float, optional
         Relative cut-off for small singular values, as numpy.linalg.lstsq:
         None means eps * max(n, d), a negative value means the machine
-        precision eps / 2, as LAPACK's gelsd reads it (eps of the result's
-        precision).
+        precision eps / 2, as LAPACK's gelsd reads it (float64's eps, also
+        for float32 input, which numpy solves in float64).
     nnz_per_column : int, optional
         For ``sketch="sjlt"``.
     device : {"cpu", "cuda", "auto"}, optional
@@ -641,7 +664,7 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
     # (see _sketched), so it is deferred to there or to the other paths.
     A, B = _check_system_gpu(A, b) if on_gpu else _check_system(A, b)
     n, d = A.shape
-    rcond = _check_rcond(rcond, n, d, single)
+    rcond = _check_rcond(rcond, n, d)
     if method == "auto":
         method = choose_method(n, d)
         if on_gpu and method == "qr":
