@@ -32,7 +32,7 @@ GRAPH_PARTITIONS = ("red-black", "tree", "forest")
 
 
 class BCDStatus(IntEnum):
-    CONVERGED = 0   # F - f_opt <= tol, or optimality <= tol * initial optimality
+    CONVERGED = 0   # F - f_opt <= tol, or Lipschitz-scaled optimality <= tol * its initial value
     MAX_ITER = 1    # maxiter iterations done first
     CALLBACK = 2    # the callback asked to stop
 
@@ -130,9 +130,10 @@ def minimize(problem: _Problem, *, rule: str = "gsl", partition: str = "variable
         Iteration limit.
     tol : float
         With ``f_opt`` stop when F(x) - f_opt <= tol (the paper's protocol);
-        otherwise when the optimality measure drops to tol times its value at
-        x = 0 (checked every iteration for greedy rules, once per epoch
-        otherwise).
+        otherwise when max_i dist_i / sqrt(L_i) drops to tol times its value
+        at the start (dist_i: coordinate i's term of ``optimality``, L_i: its
+        Lipschitz constant; so a variable's units cannot end the run early),
+        checked every iteration for greedy rules, once per epoch otherwise.
     f_opt : float, optional
         The optimal value, for the stopping test above.
     random_state : None, int or numpy.random.Generator

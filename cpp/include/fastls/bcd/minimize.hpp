@@ -24,7 +24,7 @@ struct Options {
     double alpha = 0.0;
     Index maxiter = 500;
     double tol = 1e-8;
-    std::optional<double> f_opt;  // stop when F - f_opt <= tol; else optimality <= tol * initial
+    std::optional<double> f_opt;  // stop when F - f_opt <= tol; else max_i optimality_i / sqrt(L_i) <= tol * initial
     std::uint64_t seed = 0;
     bool record_blocks = false;
     // Called after every iteration (k, x, F); returning true stops the run.
