@@ -8,7 +8,6 @@
 #include <cmath>
 #include <numeric>
 #include <utility>
-#include <cstdlib>
 
 #include "fastls/common/error.hpp"
 #include "fastls/common/interrupt.hpp"
@@ -461,16 +460,13 @@ private:
         MatrixXd hist(w, K + 1);
         Index stored = 0, e = 0;
         VectorXd xw(w);
-        Block active, prev_active;
-        Index next_full = 1;
+        Block active;
         double last_agap = INFINITY;
         size_t last_active = 0;
         for (e = 1; e <= budget; ++e) {
             // Sweeps alternate one pass over the whole working set with passes over
             // its non-zeros only (glmnet's active-set cycling): zeros rarely move.
-            static const int adapt = getenv("FL_ADAPT") ? atoi(getenv("FL_ADAPT")) : 0;
-            const bool full = adapt ? e == next_full : (e - 1) % 4 == 0;
-            if (full) prev_active.swap(active);
+            const bool full = (e - 1) % 4 == 0;
             if (full) active.clear();
             double cmax = 0.0, first = 0.0;  // correlations seen during the epoch: a free, approximate gap
             for (Index j : full ? ws : active) {
@@ -488,11 +484,6 @@ private:
                 if (full && v != 0.0) active.push_back(j);
             }
             center();
-            if (adapt && full) {
-                const bool stable = active == prev_active;
-                next_full = e + (stable ? 8 : 4);
-                if (stable && adapt == 2) stored = 0;
-            }
             if (K > 0) {
                 for (Index k = 0; k < w; ++k) xw[k] = x_[ws[size_t(k)]];
                 hist.col(stored++ % (K + 1)) = xw;
