@@ -481,7 +481,8 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     bn = np.linalg.norm(Bk, axis=0)
     if fallback is None and precondition:
         residual_norms, eta, berr, optimal = check(x)
-        status = LstsqStatus(max(out.istop, default=LstsqStatus.CONVERGED))  # the worst column: codes grow with trouble
+        # the worst column: codes grow with trouble
+        status = LstsqStatus(max(out.istop, default=LstsqStatus.CONVERGED))
         if status in _CONVERGED and eta.max(initial=0.0) > limit:
             # One refinement sweep with the same sketch, from the residual of x
             # (sketch-and-precondition with iterative refinement is backward stable).
