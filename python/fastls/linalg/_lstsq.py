@@ -477,9 +477,9 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
                 _core.sketch.kw_backward_error(s, out.right_singular_vectors, ATR, rn, xn) / s[0],
                 lsqr_optimal(atr, rn, xn, bn, s[0], limit))
 
-    limit = optimality_limit(tol, n, d)
-    bn = np.linalg.norm(Bk, axis=0)
     if fallback is None and precondition:
+        limit = optimality_limit(tol, n, d)
+        bn = np.linalg.norm(Bk, axis=0)
         residual_norms, eta, berr, optimal = check(x)
         # the worst column: codes grow with trouble
         status = LstsqStatus(max(out.istop, default=LstsqStatus.CONVERGED))
@@ -583,8 +583,10 @@ def lstsq(A: ArrayLike, b: ArrayLike, *, method: str = "auto", sketch: str | Non
         where that would cost as much as QR, QR solves instead (the message
         says so). A "precondition" answer must also pass
         :func:`normal_residual` <= :func:`optimality_limit` when LSQR
-        reports convergence, else QR solves instead. Wide A (n < d) is
-        solved by QR for every method.
+        reports convergence, else QR solves instead; one LSQR stopped at
+        maxiter counts as converged only when LSQR's own stopping tests hold
+        on A itself, else its status is MAX_ITER. Wide A (n < d) is solved
+        by QR for every method.
     sketch : {"srht", "gaussian", "rademacher", "countsketch", "sjlt"}
         Default: "sjlt" with 4 nonzeros per column for "precondition" on the
         CPU when the default sketch has at least 20 d rows (there the cheapest
