@@ -112,6 +112,17 @@ def test_a_kernel_answer_that_fails_the_check_is_never_returned(monkeypatch):
     np.testing.assert_allclose(res.x, _numpy(A, b), atol=1e-12)
 
 
+def test_normal_residual_does_not_underflow():
+    """A and b * 2^-300: A^T r has entries ~1e-180 whose squares underflowed, and a wrong x
+    measured 0."""
+    rng = np.random.default_rng(5)
+    A, b = rng.standard_normal((200, 6)), rng.standard_normal(200)
+    x = 1.1 * _numpy(A, b)
+    s = 2.0**-300
+    np.testing.assert_allclose(normal_residual(A * s, b * s, x), normal_residual(A, b, x), rtol=1e-14)
+    assert normal_residual(A, b, x)[0] > 1e-3
+
+
 def test_normal_residual_is_zero_for_the_solution_and_order_one_for_a_wrong_one():
     rng = np.random.default_rng(3)
     A = rng.standard_normal((500, 8))
@@ -431,14 +442,16 @@ def test_entries_near_the_float64_limits_are_solved_as_the_rescaled_problem(scal
 
 
 @pytest.mark.parametrize("exps", [(1000, 1000), (-1000, -1000), (1000, 0), (-1000, 0), (0, 1000), (0, -1000),
-                                  (500, -500)])
+                                  (500, -500), (-300, -300), (300, 300), (0, -120)])
 @pytest.mark.parametrize("form", ["csr", "csc", "operator"])
 @pytest.mark.parametrize("method", ["precondition", "sketch"])
 def test_sparse_and_operator_entries_near_the_float64_limits(exps, form, method):
     # The sparse and operator paths scale A and b by powers of two (exactly) before the
     # sketch's QR and LSQR, whose norms would over- or underflow: A * 2^1000 gave x = NaN
     # and A * 2^-1000 a wrong x, both with success=True. x, the residual norm and the
-    # singular values come back in the caller's units.
+    # singular values come back in the caller's units. Inside the float64 range too:
+    # LSQR's absolute eps ended it after one iteration with A and b * 2^-300 (residual
+    # 3.4x the minimum, success=True), so every column of b is brought to max |b| ~ 1.
     import scipy.sparse as sp
     from scipy.sparse.linalg import aslinearoperator
 

@@ -15,8 +15,8 @@ from fastls._device import DEVICES
 from fastls._errors import LinAlgError
 from fastls._validation import as_array, check_int, check_option, check_real, native_seed
 from fastls.linalg._lstsq import (_CONVERGED, _EPS, _MESSAGES, _SYSTEM_DTYPES, LstsqStatus, _check_rcond,
-                                  _error_bars, _finish, _incompatible, _lost_rank, _lost_residual, _pow2_scale,
-                                  _single_precision, default_sketch_rows, lsqr_optimal, lstsq,
+                                  _error_bars, _finish, _incompatible, _lost_rank, _lost_residual, _norms, _pow2_scale,
+                                  _single_precision, _unit_columns, default_sketch_rows, lsqr_optimal, lstsq,
                                   normal_residual_from_norms, optimality_limit)
 from fastls.sketching._sketch import (KINDS, Operator, _nnz, as_implicit,
                                       canonical_sparse, check_sketch_rows, is_sparse, make_spec,
@@ -170,9 +170,12 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     if is_complex:
         Bk = np.vstack([Bk.real, Bk.imag])
     Bk = np.asfortranarray(Bk, dtype=np.float64)
-    c = _pow2_scale(Bk)  # min ||a A y - c b||: x = y a / c, r = r_y / c (a: system.scale)
-    if c != 1.0:
-        Bk = Bk * c
+    # min ||a A y - c b||: x = y a / c, r = r_y / c (a: system.scale). Every column of b is
+    # brought to max |b| ~ 1: LSQR's optimality test carries an absolute eps (SciPy's
+    # ||(A P)^T r|| / (||A P|| ||r|| + eps)) that ended it after one iteration for ||b|| below
+    # ~1e-30 (A and b scaled by 2^-300: residual 3.4x the minimum, success=True).
+    c = _unit_columns(Bk)
+    Bk = Bk * c
     n, d = system.shape
     wide = n < d
     precondition = method == "precondition" or wide
@@ -229,7 +232,7 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
 
         def check(x):
             R = Bk - system.matmat(x)
-            atr, rn, xn = (np.linalg.norm(v, axis=0) for v in (system.rmatmat(R), R, x))
+            atr, rn, xn = (_norms(v) for v in (system.rmatmat(R), R, x))
             return (normal_residual_from_norms(atr, rn, xn, norm_A),
                     lsqr_optimal(atr, rn, xn, bn, norm_A, limit))
         eta, optimal = check(x)
@@ -267,7 +270,7 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
                       linf_bound=q * se.max(axis=0), sketched_residual_norm=out.sketched_residual_norms)
         message = _MESSAGES[LstsqStatus.SOLVED]
     a = system.scale
-    if a != 1.0 or c != 1.0:  # back to the caller's units (normal_residual is scale-free)
+    if a != 1.0 or np.any(c != 1.0):  # back to the caller's units (normal_residual is scale-free)
         x = x * (a / c)
         fields["singular_values"] = fields["singular_values"] / a
         for key, f in (("coordinate_error", a / c), ("linf_bound", a / c), ("sketched_residual_norm", 1 / c)):

@@ -150,6 +150,22 @@ def _pow2_scale(M) -> float:
     return float(2.0 ** -np.round(np.log2(amax)))
 
 
+def _unit_columns(B) -> np.ndarray:
+    """Per column of B (2-D), a power of two that brings max |b| to [2^-0.5, 2^0.5] (1 for a
+    zero column): exact scaling."""
+    amax = np.abs(B).max(axis=0) if B.shape[0] else np.zeros(B.shape[1])
+    return np.where(amax > 0, 2.0 ** -np.round(np.log2(np.where(amax > 0, amax, 1.0))), 1.0)
+
+
+def _norms(M) -> np.ndarray:
+    """Column 2-norms of M (1-D: its norm, as a length-1 array) without over- or underflow:
+    np.linalg.norm squares the entries, and an A^T r of entries ~1e-180 has norm 0 there."""
+    M = np.asarray(M)
+    M = M.reshape(M.shape[0], -1)
+    s = _unit_columns(M)
+    return np.linalg.norm(M * s, axis=0) / s
+
+
 def _qr(A, B, rcond):
     solver = _core.dense.qr_lstsq_complex if A.dtype.kind == "c" else _core.dense.qr_lstsq
     if A.dtype.kind == "c":
@@ -309,9 +325,7 @@ def normal_residual(A: ArrayLike, B: ArrayLike, X: ArrayLike, *,
     if norm_A is None:
         norm_A = float(np.linalg.norm(_host(A), 2))
     R = xp.asarray(B) - A @ xp.asarray(X)
-    return normal_residual_from_norms(np.linalg.norm(_host(A.conj().T @ R), axis=0),
-                                      np.linalg.norm(_host(R), axis=0),
-                                      np.linalg.norm(_host(X), axis=0), norm_A)
+    return normal_residual_from_norms(_norms(_host(A.conj().T @ R)), _norms(_host(R)), _norms(_host(X)), norm_A)
 
 
 def normal_residual_from_norms(normal_norm, residual_norm, x_norm, norm_A: float) -> np.ndarray:
@@ -470,9 +484,9 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             xp = _xp(Ak)
             R = xp.asarray(Bk) - Ak @ xp.asarray(x)
             ATR, rn = np.asfortranarray(_host(Ak.T @ R)), np.linalg.norm(_host(R), axis=0)
-        xn = np.linalg.norm(x, axis=0)
+        xn = _norms(x)
         s = out.singular_values
-        atr = np.linalg.norm(ATR, axis=0)
+        atr = _norms(ATR)
         return (rn, normal_residual_from_norms(atr, rn, xn, s[0]),
                 _core.sketch.kw_backward_error(s, out.right_singular_vectors, ATR, rn, xn) / s[0],
                 lsqr_optimal(atr, rn, xn, bn, s[0], limit))
