@@ -247,7 +247,7 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
         if status not in _CONVERGED and np.all(optimal):
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
         if wide and status == LstsqStatus.CONSISTENT and np.any(
-                residual_norms > 10 * tol * (norm_A * np.linalg.norm(x, axis=0) + np.linalg.norm(Bk, axis=0))):
+                residual_norms > 10 * tol * (norm_A * np.linalg.norm(x, axis=0) + bn)):
             status = LstsqStatus.CONVERGED  # P^T A x = P^T b is consistent, A x = b is not
         message = _MESSAGES[status]
         if eta.max(initial=0.0) > limit:
@@ -289,9 +289,7 @@ def _implicit(A, b, method, kind, sketch_rows, oversampling, tol, maxiter, rando
     if damp == 0 and rank < min(n0, d0):
         message += f"; A is rank deficient (rank {rank}, checked against A): minimum-norm solution"
     Ax = A @ x if is_sparse(A) else Operator(A).matmat(x)  # ||b - A x|| on the original A
-    R = B - Ax
-    s = _pow2_scale(R)  # (a norm of entries near the float64 limits would over- or underflow)
-    fields.update(x=x, rank=rank, message=message, residual_norm=np.linalg.norm(R * s, axis=0) / s)
+    fields.update(x=x, rank=rank, message=message, residual_norm=_norms(B - Ax))
     return fields, None
 
 

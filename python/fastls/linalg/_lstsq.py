@@ -508,8 +508,7 @@ def _sketched(A, B, method, kind, sketch_rows, oversampling, tol, maxiter, rando
             status = LstsqStatus(max(step.istop))
             residual_norms, eta, berr, optimal = check(x)
         if status == LstsqStatus.CONVERGED and np.all(  # LSQR's test for a consistent system
-                residual_norms <= inner_tol * (np.linalg.norm(Bk, axis=0) + out.singular_values[0]
-                                               * np.linalg.norm(x, axis=0))):
+                residual_norms <= inner_tol * (bn + out.singular_values[0] * np.linalg.norm(x, axis=0))):
             status = LstsqStatus.CONSISTENT
         if status not in _CONVERGED and np.all(optimal):
             status = LstsqStatus.CONVERGED  # LSQR's estimates lagged; A itself says optimal
