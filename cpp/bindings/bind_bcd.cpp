@@ -192,21 +192,27 @@ void bind_bcd(py::module_& m) {
 
     m.def(
         "lasso",
-        [](const py::object& A, const Eigen::VectorXd& b, Eigen::VectorXd x0, const LassoOptions& o) {
+        [](const py::object& A, const Eigen::Ref<const Eigen::VectorXd>& b, const py::object& x0,
+           const LassoOptions& o) {
+            // None: start at 0 (zeros written once here rather than copied from an array)
+            auto start = [&](Index n) { return x0.is_none() ? Eigen::VectorXd::Zero(n).eval() : x0.cast<Eigen::VectorXd>(); };
             if (py::isinstance<py::tuple>(A)) {
                 const auto t = A.cast<py::tuple>();
                 if (int32_indices(t)) {
                     SparseCols32 S{csc_view_of<std::int32_t>(t)};
-                    return without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x0), o); });
+                    auto x = start(S.cols());
+                    return without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x), o); });
                 }
                 SparseCols S{csc_view(t)};
-                return without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x0), o); });
+                auto x = start(S.cols());
+                return without_gil([&] { return fastls::bcd::lasso(S, b, std::move(x), o); });
             }
             DenseCols D = dense_view(A);
-            return without_gil([&] { return fastls::bcd::lasso(D, b, std::move(x0), o); });
+            auto x = start(D.cols());
+            return without_gil([&] { return fastls::bcd::lasso(D, b, std::move(x), o); });
         },
-        py::arg("A"), py::arg("b"), py::arg("x0"), py::arg("options"),
-        "Working-set Lasso (A dense F-ordered float64 or a CSC tuple, int32 or int64 indices). "
+        py::arg("A"), py::arg("b"), py::arg("x0").none(true), py::arg("options"),
+        "Working-set Lasso (A dense F-ordered float64 or a CSC tuple, int32 or int64 indices; x0 None: start at 0). "
         "Returns a LassoOutcome.");
 
     m.def("forest_solve",

@@ -64,9 +64,9 @@ struct GramCache {
 template <class Cols>
 class LassoSolver {
 public:
-    LassoSolver(const Cols& A, const VectorXd& b, VectorXd x, const LassoOptions& o)
+    LassoSolver(const Cols& A, const Eigen::Ref<const VectorXd>& b, VectorXd x, const LassoOptions& o)
         : A_(A), b_(b), x_(std::move(x)), o_(o), m_(A.rows()), n_(A.cols()),
-          lam_(o.alpha * double(A.rows())), pos_(o.positive), norms_(n_) {
+          lam_(o.alpha * double(A.rows())), pos_(o.positive), norms_(n_), inv_norm_(n_), ref_(n_) {
         require(b.size() == m_, "b must have one entry per row of A");
         require(x_.size() == n_, "x0 must have one entry per column of A");
         require(lam_ >= 0.0, "alpha must be >= 0");
@@ -94,9 +94,7 @@ public:
             const double c = A_.centered_sqnorm(j, mu_[j], u_, uu_);
             norms_[j] = c > 1e-24 * raw ? c : 0.0;  // a multiple of u: no freedom left beside the intercept
         }
-        inv_norm_.resize(n_);
         for (Index j = 0; j < n_; ++j) inv_norm_[j] = norms_[j] > 0.0 ? 1.0 / std::sqrt(norms_[j]) : 0.0;
-        chosen_.assign(size_t(n_), 0);
         R_ = b_;
         for (Index j = 0; j < n_; ++j)
             if (x_[j] != 0.0) A_.axpy(j, -x_[j], R_);
@@ -108,7 +106,7 @@ public:
 
     LassoOutcome run() {
         LassoOutcome out;
-        VectorXd c(n_);
+        VectorXd c(n_);  // correlations a_j^T R, then the zeros' distances to the constraint
         Index ws_size = o_.ws_start;
         Index epochs = 0;
         double gap = 0.0;
@@ -117,7 +115,7 @@ public:
         for (Index t = 0;; ++t) {
             check_interrupt();
             center();
-            A_.matvec_t(R_, c);
+            correlations(t, c);
             gap = duality_gap(dual_norm(c), first_order(c), R_);
             out.gaps.push_back(p0_ > 0.0 ? gap / p0_ : 0.0);
             out.n_outer = t;
@@ -145,19 +143,17 @@ public:
             }
             // Greedy working set: support first, then features by distance to
             // the dual constraint (lam - |a_j^T R|) / ||a_j|| (smallest first).
-            // Only the zeros are ranked (the support always enters), and the chosen
-            // ones are marked rather than sorted: this selection was ~30% of a
-            // 13 ms solve (20000 x 50000 sparse, alpha_max / 10).
-            Index support = 0, violators = 0;
-            cand_.clear();
+            // Only the zeros are ranked (the support always enters); their
+            // distances overwrite c.
+            Index support = 0, violators = 0, candidates = 0;
             for (Index j = 0; j < n_; ++j) {
                 if (x_[j] != 0.0) {
                     ++support;
                 } else if (inv_norm_[j] > 0.0) {  // a zero column never moves
                     const double cj = pos_ ? c[j] : std::abs(c[j]);  // one-sided constraint when x >= 0
-                    const double pj = (lam_ - cj) * inv_norm_[j];
-                    violators += pj < 0.0;
-                    cand_.emplace_back(pj, j);
+                    c[j] = (lam_ - cj) * inv_norm_[j];
+                    violators += c[j] < 0.0;
+                    ++candidates;
                 }
             }
             // Growth: double with the support, and take in every current violator of
@@ -168,15 +164,42 @@ public:
             // feature violates, from starting CD on all of them (measured slower).
             ws_size = std::min(n_, std::max({ws_size, 2 * support, o_.ws_start,
                                              std::min(support + violators, n_ / 4)}));
-            // the ws_size - support zeros nearest to violating (ties: lower index first)
-            const size_t take = size_t(std::clamp<Index>(ws_size - support, 0, Index(cand_.size())));
-            if (take < cand_.size()) std::nth_element(cand_.begin(), cand_.begin() + take, cand_.end());
-            for (size_t k = 0; k < take; ++k) chosen_[size_t(cand_[k].second)] = 1;
-            Block ws;
-            ws.reserve(size_t(support) + take);
+            // the ws_size - support zeros nearest to violating: those below the
+            // cut-off (nth_element on a copy of the distances), then those at it by
+            // lower index first. A skipped column's distance is a lower bound: one at
+            // or below the cut-off is computed exactly and the cut-off found again
+            // (its distance can only grow); none matters when every zero is taken.
+            double cut = INFINITY;
+            Index at_cut = 0;
+            for (bool redo = true; redo;) {
+                keys_.clear();
+                for (Index j = 0; j < n_; ++j)
+                    if (x_[j] == 0.0 && inv_norm_[j] > 0.0) keys_.push_back(c[j]);
+                const Index take = std::clamp<Index>(ws_size - support, 0, candidates);
+                cut = take < candidates ? -INFINITY : INFINITY;
+                at_cut = 0;
+                if (take > 0 && take < candidates) {
+                    std::nth_element(keys_.begin(), keys_.begin() + (take - 1), keys_.end());
+                    cut = keys_[size_t(take - 1)];
+                    at_cut = take - Index(std::count_if(keys_.begin(), keys_.begin() + (take - 1),
+                                                        [cut](double k) { return k < cut; }));
+                }
+                redo = false;
+                for (Index& j : skipped_) {
+                    if (j < 0 || c[j] > cut || cut == INFINITY) continue;
+                    const double cj = A_.dot(j, R_);
+                    remember(j, cj);
+                    c[j] = (lam_ - (pos_ ? cj : std::abs(cj))) * inv_norm_[j];
+                    j = -1;
+                    redo = true;
+                }
+            }
+            last_cut_ = cut;
+            Block& ws = ws_;
+            ws.clear();
             for (Index j = 0; j < n_; ++j) {
-                if ((x_[j] != 0.0 && inv_norm_[j] > 0.0) || chosen_[size_t(j)]) ws.push_back(j);
-                chosen_[size_t(j)] = 0;
+                if (inv_norm_[j] == 0.0) continue;
+                if (x_[j] != 0.0 || c[j] < cut || (c[j] == cut && at_cut-- > 0)) ws.push_back(j);
             }
             last_ws_nnz_ = 0;
             for (Index j : ws) last_ws_nnz_ += A_.nnz(j);
@@ -185,19 +208,19 @@ public:
             at_newton_point_ = false;
         }
         out.n_epochs = epochs;
-        out.x = x_;
         out.intercept = c_;
         out.gap = gap / double(m_);
         out.rel_gap = out.gaps.back();
         out.p0 = p0_ / double(m_);
         out.objective = (0.5 * R_.squaredNorm() + lam_ * x_.lpNorm<1>()) / double(m_);
         out.residual_norm = R_.norm();
+        out.x = std::move(x_);  // the solver ends here
         return out;
     }
 
 private:
     // The coefficient of v along the intercept column u (the mean when u = 1).
-    double along_u(const VectorXd& v) const { return unit_ ? v.mean() : u_.dot(v) / uu_; }
+    double along_u(const Eigen::Ref<const VectorXd>& v) const { return unit_ ? v.mean() : u_.dot(v) / uu_; }
 
     // Exact minimisation over the intercept: move the residual's component along u
     // into c. A residual orthogonal to u is also what makes theta = R / s dual
@@ -209,6 +232,43 @@ private:
         if (unit_) R_.array() -= mu;
         else R_.noalias() -= mu * u_;
         uR_ = 0.0;
+    }
+
+    // c = A^T R, but for zeros of x that a bound shows to be far from the dual
+    // constraint: |a_j^T R| <= |a_j^T R_t| + ||a_j|| ||R - R_t|| (R_t: the residual
+    // when c_j was last computed; ||R - R_t|| bounded by the sum of the moves of R
+    // between passes, drift_). Such a column gets its bound in c and is listed in
+    // skipped_ when the bound is below lam (so the dual norm of the gap is exact)
+    // and its distance to the constraint stays beyond the last working set's
+    // cut-off (the selection checks that it still is). Late passes, where R barely
+    // moves, read a fraction of A.
+    void correlations(Index t, VectorXd& c) {
+        skipped_.clear();
+        if (t == 0 || lam_ == 0.0) {
+            A_.matvec_t(R_, c);
+            drift_ = 0.0;
+            for (Index j = 0; j < n_; ++j) remember(j, c[j]);
+        } else {
+            drift_ += (R_ - R_last_).blueNorm();  // no underflow where entries are tiny
+            for (Index j = 0; j < n_; ++j) {
+                if (x_[j] == 0.0 && inv_norm_[j] > 0.0) {
+                    const double bound = ref_[j] + drift_ / inv_norm_[j];
+                    if (bound < (1.0 - 1e-9) * lam_ && (lam_ - bound) * inv_norm_[j] > last_cut_) {
+                        c[j] = bound;
+                        skipped_.push_back(j);
+                        continue;
+                    }
+                }
+                c[j] = A_.dot(j, R_);
+                remember(j, c[j]);
+            }
+        }
+        R_last_ = R_;
+    }
+
+    // ref_j: c_j's bound at drift 0 (|c_j| or, when x >= 0, c_j; less ||a_j|| drift_).
+    void remember(Index j, double cj) {
+        if (inv_norm_[j] > 0.0) ref_[j] = (pos_ ? cj : std::abs(cj)) - drift_ / inv_norm_[j];
     }
 
     // The dual norm of the correlations c = A^T R: max_j |c_j|, or max_j c_j when x >= 0.
@@ -432,7 +492,8 @@ private:
         if (!(t > 0.0 && std::isfinite(t))) return -1;
         VectorXd xn = xs + t * d;
         if (hit >= 0) xn[hit] = 0.0;
-        VectorXd R = R_;
+        VectorXd& R = R_try_;
+        R = R_;
         for (Index k = 0; k < s; ++k)
             if (xn[k] != xs[k]) A_.axpy(S[size_t(k)], xs[k] - xn[k], R);
         const double shift = o_.intercept ? along_u(R) : 0.0;
@@ -440,7 +501,7 @@ private:
         if (!(0.5 * R.squaredNorm() + lam_ * xn.lpNorm<1>() < 0.5 * R_.squaredNorm() + lam_ * xs.lpNorm<1>()))
             return -1;
         for (Index k = 0; k < s; ++k) x_[S[size_t(k)]] = xn[k];
-        R_ = R;
+        R_.swap(R);
         c_ += shift;
         moved_ = true;
         return hit >= 0 ? 0 : 1;
@@ -458,8 +519,8 @@ private:
         const Index rank_cap = o_.intercept ? m_ - 1 : m_;
         const Index w = Index(ws.size()), K = o_.anderson;
         MatrixXd hist(w, K + 1);
-        Index stored = 0, e = 0;
         VectorXd xw(w);
+        Index stored = 0, e = 0;
         Block active;
         double last_agap = INFINITY;
         size_t last_active = 0;
@@ -530,7 +591,8 @@ private:
         for (Index k = 0; k < Index(ws.size()); ++k)
             if (xe[k] * x_[ws[size_t(k)]] < 0.0) xe[k] = 0.0;
         if (pos_) xe = xe.cwiseMax(0.0);  // stay feasible; kept only if P still drops
-        VectorXd R = b_;
+        VectorXd& R = R_try_;
+        R = b_;
         double l1 = 0.0, l1_old = 0.0;
         for (size_t k = 0; k < ws.size(); ++k) {
             if (xe[Index(k)] != 0.0) A_.axpy(ws[k], -xe[Index(k)], R);
@@ -543,23 +605,26 @@ private:
         const double p_old = 0.5 * R_.squaredNorm() + lam_ * l1_old;
         if (p_new < p_old) {
             for (size_t k = 0; k < ws.size(); ++k) x_[ws[k]] = xe[Index(k)];
-            R_ = R;
+            R_.swap(R);
             c_ = ce;
         }
     }
 
     GramCache gram_;
     const Cols& A_;
-    const VectorXd& b_;
+    const Eigen::Ref<const VectorXd>& b_;
     VectorXd x_;
     const LassoOptions& o_;
     Index m_, n_;
     double lam_;
     bool pos_;
-    VectorXd norms_, R_;  // squared norms of the (centred, with an intercept) columns; residual
-    VectorXd inv_norm_;   // 1 / ||a_j|| (0 for a zero column), for the working-set ranking
-    std::vector<std::pair<double, Index>> cand_;  // working-set candidates: (distance, j)
-    std::vector<char> chosen_;                    // marks of the chosen candidates (all 0 between uses)
+    VectorXd norms_;     // squared norms of the (centred, with an intercept) columns
+    VectorXd inv_norm_;  // 1 / ||a_j|| (0 for a zero column), for the working-set ranking
+    VectorXd ref_;       // lazy correlations (see correlations())
+    std::vector<double> keys_;  // working-set candidates' distances (partitioned for the cut-off)
+    VectorXd R_, R_last_, R_try_;  // residual; at the last pass; a trial step's
+    double drift_ = 0.0, last_cut_ = INFINITY;
+    Block skipped_, ws_;
     VectorXd mu_;         // with an intercept: mu_j = a_j^T u / u^T u
     double uR_ = 0.0;     // u^T R since the last center()
     VectorXd u_;          // intercept column (only with o_.intercept)
@@ -576,13 +641,13 @@ private:
 
 }  // namespace
 
-LassoOutcome lasso(const DenseCols& A, const VectorXd& b, VectorXd x0, const LassoOptions& o) {
+LassoOutcome lasso(const DenseCols& A, const Eigen::Ref<const VectorXd>& b, VectorXd x0, const LassoOptions& o) {
     return LassoSolver<DenseCols>(A, b, std::move(x0), o).run();
 }
-LassoOutcome lasso(const SparseCols& A, const VectorXd& b, VectorXd x0, const LassoOptions& o) {
+LassoOutcome lasso(const SparseCols& A, const Eigen::Ref<const VectorXd>& b, VectorXd x0, const LassoOptions& o) {
     return LassoSolver<SparseCols>(A, b, std::move(x0), o).run();
 }
-LassoOutcome lasso(const SparseCols32& A, const VectorXd& b, VectorXd x0, const LassoOptions& o) {
+LassoOutcome lasso(const SparseCols32& A, const Eigen::Ref<const VectorXd>& b, VectorXd x0, const LassoOptions& o) {
     return LassoSolver<SparseCols32>(A, b, std::move(x0), o).run();
 }
 

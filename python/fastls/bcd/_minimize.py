@@ -375,15 +375,13 @@ def lasso(A: ArrayLike, b: ArrayLike, alpha: float, *, fit_intercept: bool = Fal
     max_epochs = check_int(max_epochs, "max_epochs", low=1)
     ws_start = check_int(ws_start, "ws_start", low=1)
     anderson = check_int(anderson, "anderson", low=0)
-    if x0 is None:
-        x0 = np.zeros(n)
-    else:
+    if x0 is not None:  # None: the kernel starts at 0
         x0 = as_array(x0, "x0", ndim=1)
         if x0.shape[0] != n:
             raise ValueError(f"x0 must have one entry per column of A ({n}), got {x0.shape[0]}")
     fit_intercept = _check_bool(fit_intercept, "fit_intercept")
     positive = _check_bool(positive, "positive")
-    return _lasso_solve(_lasso_native(A), b, np.array(x0, dtype=np.float64),
+    return _lasso_solve(_lasso_native(A), b, x0,
                         _lasso_options(alpha, tol, maxiter, max_epochs, ws_start, anderson,
                                        fit_intercept, positive), stacklevel=3)
 

@@ -47,8 +47,8 @@ struct LassoOutcome {
     std::vector<double> gaps;  // relative gap at each outer iteration
 };
 
-LassoOutcome lasso(const DenseCols& A, const VectorXd& b, VectorXd x0, const LassoOptions& o);
-LassoOutcome lasso(const SparseCols& A, const VectorXd& b, VectorXd x0, const LassoOptions& o);
-LassoOutcome lasso(const SparseCols32& A, const VectorXd& b, VectorXd x0, const LassoOptions& o);
+LassoOutcome lasso(const DenseCols& A, const Eigen::Ref<const VectorXd>& b, VectorXd x0, const LassoOptions& o);
+LassoOutcome lasso(const SparseCols& A, const Eigen::Ref<const VectorXd>& b, VectorXd x0, const LassoOptions& o);
+LassoOutcome lasso(const SparseCols32& A, const Eigen::Ref<const VectorXd>& b, VectorXd x0, const LassoOptions& o);
 
 }  // namespace fastls::bcd
