@@ -195,7 +195,9 @@ void bind_bcd(py::module_& m) {
         [](const py::object& A, const Eigen::Ref<const Eigen::VectorXd>& b, const py::object& x0,
            const LassoOptions& o) {
             // None: start at 0 (zeros written once here rather than copied from an array)
-            auto start = [&](Index n) { return x0.is_none() ? Eigen::VectorXd::Zero(n).eval() : x0.cast<Eigen::VectorXd>(); };
+            auto start = [&](Index n) {
+                return x0.is_none() ? Eigen::VectorXd::Zero(n).eval() : x0.cast<Eigen::VectorXd>();
+            };
             if (py::isinstance<py::tuple>(A)) {
                 const auto t = A.cast<py::tuple>();
                 if (int32_indices(t)) {
@@ -212,8 +214,8 @@ void bind_bcd(py::module_& m) {
             return without_gil([&] { return fastls::bcd::lasso(D, b, std::move(x), o); });
         },
         py::arg("A"), py::arg("b"), py::arg("x0").none(true), py::arg("options"),
-        "Working-set Lasso (A dense F-ordered float64 or a CSC tuple, int32 or int64 indices; x0 None: start at 0). "
-        "Returns a LassoOutcome.");
+        "Working-set Lasso (A dense F-ordered float64 or a CSC tuple, int32 or int64 indices; "
+        "x0 None: start at 0). Returns a LassoOutcome.");
 
     m.def("forest_solve",
           [](const py::tuple& M, const IntArray& block, const Eigen::VectorXd& rhs) {

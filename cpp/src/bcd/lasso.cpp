@@ -519,8 +519,8 @@ private:
         const Index rank_cap = o_.intercept ? m_ - 1 : m_;
         const Index w = Index(ws.size()), K = o_.anderson;
         MatrixXd hist(w, K + 1);
-        VectorXd xw(w);
         Index stored = 0, e = 0;
+        VectorXd xw(w);
         Block active;
         double last_agap = INFINITY;
         size_t last_active = 0;
