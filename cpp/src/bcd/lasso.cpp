@@ -5,6 +5,7 @@
 #include <Eigen/Householder>
 #include <Eigen/QR>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <utility>
@@ -16,6 +17,43 @@ namespace fastls::bcd {
 namespace {
 
 double soft(double u, double t) { return u > t ? u - t : (u < -t ? u + t : 0.0); }
+
+// Work arrays carved from per-thread buffers kept from one call to the next.
+// Allocated afresh, their pages were faulted in again at every call and every
+// outer iteration (glibc returns blocks this large to the OS when they are
+// freed): ~1000 page faults per call and 12-17% of the time of a 12 ms solve
+// (20000 x 50000 sparse, alpha_max / 10). Buffers over 64 MiB are released
+// after use; a nested use of the same slot on one thread gets its own buffer.
+class Scratch {
+public:
+    enum Slot { kFeatures, kAnderson, kSlots };
+    Scratch(Slot slot, size_t size) : slot_(slot), own_(in_use()[slot]), buf_(own_ ? local_ : shared()[slot]) {
+        in_use()[slot] = true;
+        buf_.resize(size);
+    }
+    ~Scratch() {
+        if (own_) return;
+        if (buf_.capacity() > (size_t(64) << 20) / sizeof(double)) std::vector<double>().swap(buf_);
+        in_use()[slot_] = false;
+    }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    double* data() { return buf_.data(); }  // contents left from earlier use
+
+private:
+    static std::array<std::vector<double>, kSlots>& shared() {
+        thread_local std::array<std::vector<double>, kSlots> b;
+        return b;
+    }
+    static std::array<bool, kSlots>& in_use() {
+        thread_local std::array<bool, kSlots> used{};
+        return used;
+    }
+    Slot slot_;
+    bool own_;
+    std::vector<double> local_;
+    std::vector<double>& buf_;
+};
 
 // Gram blocks A_S^T A_S kept from one Newton step to the next: supports move by
 // a few columns between steps, so only the new columns' entries are computed
@@ -66,7 +104,9 @@ class LassoSolver {
 public:
     LassoSolver(const Cols& A, const Eigen::Ref<const VectorXd>& b, VectorXd x, const LassoOptions& o)
         : A_(A), b_(b), x_(std::move(x)), o_(o), m_(A.rows()), n_(A.cols()),
-          lam_(o.alpha * double(A.rows())), pos_(o.positive), norms_(n_), inv_norm_(n_), ref_(n_) {
+          lam_(o.alpha * double(A.rows())), pos_(o.positive), scratch_(Scratch::kFeatures, 5 * size_t(n_)),
+          norms_(scratch_.data(), n_), inv_norm_(norms_.data() + n_, n_), ref_(norms_.data() + 2 * n_, n_),
+          corr_(norms_.data() + 3 * n_, n_), keys_(norms_.data() + 4 * n_) {
         require(b.size() == m_, "b must have one entry per row of A");
         require(x_.size() == n_, "x0 must have one entry per column of A");
         require(lam_ >= 0.0, "alpha must be >= 0");
@@ -106,7 +146,7 @@ public:
 
     LassoOutcome run() {
         LassoOutcome out;
-        VectorXd c(n_);  // correlations a_j^T R, then the zeros' distances to the constraint
+        Eigen::Map<VectorXd>& c = corr_;
         Index ws_size = o_.ws_start;
         Index epochs = 0;
         double gap = 0.0;
@@ -157,13 +197,17 @@ public:
                 }
             }
             // Growth: double with the support, and take in every current violator of
-            // the dual constraint up to n/4 features. Doubling alone from ws_start
-            // costs one full A^T R pass per doubling, which dominated easy problems with
-            // a large support (20000 x 50000 sparse, alpha_max/10: 12 -> 4 outer
-            // iterations); the cap keeps small alphas, where at x = 0 nearly every
-            // feature violates, from starting CD on all of them (measured slower).
+            // the dual constraint up to max(n/4, 256) features. Doubling alone from
+            // ws_start costs one full A^T R pass per doubling, which dominated easy
+            // problems with a large support (20000 x 50000 sparse, alpha_max/10: 12 -> 4
+            // outer iterations); the cap keeps small alphas, where at x = 0 nearly every
+            // feature violates, from starting CD on all of them (measured slower), but
+            // not below min(256, m) features (a support cannot outgrow m): on 10000 x 100
+            // dense at alpha_max/1000, n/4 alone grew the set 10, 25, 50, 100 over 4
+            // outer iterations and 19 epochs, 6.9 ms; 3 and 7 now, 4.3 ms.
+            const Index cap = std::max<Index>(n_ / 4, std::min<Index>(256, m_));
             ws_size = std::min(n_, std::max({ws_size, 2 * support, o_.ws_start,
-                                             std::min(support + violators, n_ / 4)}));
+                                             std::min(support + violators, cap)}));
             // the ws_size - support zeros nearest to violating: those below the
             // cut-off (nth_element on a copy of the distances), then those at it by
             // lower index first. A skipped column's distance is a lower bound: one at
@@ -172,16 +216,16 @@ public:
             double cut = INFINITY;
             Index at_cut = 0;
             for (bool redo = true; redo;) {
-                keys_.clear();
+                Index n_keys = 0;
                 for (Index j = 0; j < n_; ++j)
-                    if (x_[j] == 0.0 && inv_norm_[j] > 0.0) keys_.push_back(c[j]);
+                    if (x_[j] == 0.0 && inv_norm_[j] > 0.0) keys_[n_keys++] = c[j];
                 const Index take = std::clamp<Index>(ws_size - support, 0, candidates);
                 cut = take < candidates ? -INFINITY : INFINITY;
                 at_cut = 0;
                 if (take > 0 && take < candidates) {
-                    std::nth_element(keys_.begin(), keys_.begin() + (take - 1), keys_.end());
-                    cut = keys_[size_t(take - 1)];
-                    at_cut = take - Index(std::count_if(keys_.begin(), keys_.begin() + (take - 1),
+                    std::nth_element(keys_, keys_ + (take - 1), keys_ + n_keys);
+                    cut = keys_[take - 1];
+                    at_cut = take - Index(std::count_if(keys_, keys_ + (take - 1),
                                                         [cut](double k) { return k < cut; }));
                 }
                 redo = false;
@@ -242,10 +286,10 @@ private:
     // and its distance to the constraint stays beyond the last working set's
     // cut-off (the selection checks that it still is). Late passes, where R barely
     // moves, read a fraction of A.
-    void correlations(Index t, VectorXd& c) {
+    void correlations(Index t, Eigen::Map<VectorXd>& c) {
         skipped_.clear();
         if (t == 0 || lam_ == 0.0) {
-            A_.matvec_t(R_, c);
+            for (Index j = 0; j < n_; ++j) c[j] = A_.dot(j, R_);  // A^T R into the scratch buffer
             drift_ = 0.0;
             for (Index j = 0; j < n_; ++j) remember(j, c[j]);
         } else {
@@ -272,13 +316,13 @@ private:
     }
 
     // The dual norm of the correlations c = A^T R: max_j |c_j|, or max_j c_j when x >= 0.
-    double dual_norm(const VectorXd& c) const {
+    double dual_norm(const Eigen::Map<VectorXd>& c) const {
         if (c.size() == 0) return 0.0;
         return pos_ ? c.maxCoeff() : c.cwiseAbs().maxCoeff();
     }
 
     // alpha = 0 only: ||A^T R||^2 restricted to the feasible directions (x_j > 0 or c_j > 0 when x >= 0).
-    double first_order(const VectorXd& c) const {
+    double first_order(const Eigen::Map<VectorXd>& c) const {
         if (lam_ > 0.0) return 0.0;
         if (!pos_) return c.squaredNorm();
         double s = 0.0;
@@ -518,9 +562,11 @@ private:
         // earlier hand-over could not move).
         const Index rank_cap = o_.intercept ? m_ - 1 : m_;
         const Index w = Index(ws.size()), K = o_.anderson;
-        MatrixXd hist(w, K + 1);
+        // iterates (w x (K + 1)), their differences (w x K) and x_W, in one buffer
+        Scratch buf(Scratch::kAnderson, size_t(w) * size_t(2 * K + 2));
+        Eigen::Map<MatrixXd> hist(buf.data(), w, K + 1), U(hist.data() + hist.size(), w, K);
         Index stored = 0, e = 0;
-        VectorXd xw(w);
+        Eigen::Map<VectorXd> xw(U.data() + U.size(), w);
         Block active;
         double last_agap = INFINITY;
         size_t last_active = 0;
@@ -549,7 +595,7 @@ private:
                 for (Index k = 0; k < w; ++k) xw[k] = x_[ws[size_t(k)]];
                 hist.col(stored++ % (K + 1)) = xw;
                 if (stored == K + 1) {
-                    extrapolate(ws, hist);
+                    extrapolate(ws, hist, U);
                     stored = 0;
                 }
             }
@@ -573,9 +619,10 @@ private:
     }
 
     // Anderson extrapolation of the last K+1 iterates (kept only if it lowers P).
-    void extrapolate(const Block& ws, const MatrixXd& hist) {
+    // U: w x K scratch for the differences.
+    void extrapolate(const Block& ws, const Eigen::Map<MatrixXd>& hist, Eigen::Map<MatrixXd>& U) {
         const Index K = hist.cols() - 1;
-        const MatrixXd U = hist.rightCols(K) - hist.leftCols(K);
+        U = hist.rightCols(K) - hist.leftCols(K);
         const MatrixXd UtU = U.transpose() * U;
         Eigen::LDLT<MatrixXd> ldlt(UtU);
         if (ldlt.info() != Eigen::Success) return;
@@ -618,10 +665,12 @@ private:
     Index m_, n_;
     double lam_;
     bool pos_;
-    VectorXd norms_;     // squared norms of the (centred, with an intercept) columns
-    VectorXd inv_norm_;  // 1 / ||a_j|| (0 for a zero column), for the working-set ranking
-    VectorXd ref_;       // lazy correlations (see correlations())
-    std::vector<double> keys_;  // working-set candidates' distances (partitioned for the cut-off)
+    Scratch scratch_;                // holds the five per-feature arrays below
+    Eigen::Map<VectorXd> norms_;     // squared norms of the (centred, with an intercept) columns
+    Eigen::Map<VectorXd> inv_norm_;  // 1 / ||a_j|| (0 for a zero column), for the working-set ranking
+    Eigen::Map<VectorXd> ref_;       // lazy correlations (see correlations())
+    Eigen::Map<VectorXd> corr_;      // correlations a_j^T R, then the zeros' distances to the constraint
+    double* keys_;                   // working-set candidates' distances (partitioned for the cut-off)
     VectorXd R_, R_last_, R_try_;  // residual; at the last pass; a trial step's
     double drift_ = 0.0, last_cut_ = INFINITY;
     Block skipped_, ws_;
