@@ -12,6 +12,7 @@ with safe_import_context() as import_ctx:
     import warnings
 
     import numpy as np
+    import scipy.sparse as sp
     from fastls import bcd
     from fastls._errors import ConvergenceWarning
 
@@ -26,6 +27,9 @@ class Solver(BaseSolver):
     requirements = ["pip::fastls"]
 
     def set_objective(self, X, y, lmbd, fit_intercept):
+        # the layout bcd.lasso reads without a copy, made once (benchopt's own cd
+        # solver does the same); a C-ordered X was copied at every run otherwise
+        X = X.tocsc() if sp.issparse(X) else np.asfortranarray(X)
         self.X, self.y, self.lmbd = X, y, lmbd
         self.fit_intercept = fit_intercept
         self.alpha = lmbd / X.shape[0]  # benchopt's lmbd is the unscaled one
