@@ -197,7 +197,7 @@ public:
                 }
             }
             // Growth: double with the support, and take in every current violator of
-            // the dual constraint up to max(n/4, 256) features. Doubling alone from
+            // the dual constraint up to max(n/4, min(256, m)) features. Doubling alone from
             // ws_start costs one full A^T R pass per doubling, which dominated easy
             // problems with a large support (20000 x 50000 sparse, alpha_max/10: 12 -> 4
             // outer iterations); the cap keeps small alphas, where at x = 0 nearly every
