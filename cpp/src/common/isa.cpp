@@ -96,6 +96,8 @@ const Chosen& chosen() {
         k.dense_unit = g.dense_unit;
         k.sjlt_hash = g.sjlt_hash;
         k.sweep_block = g.sweep_block;
+        k.qr_r = g.qr_r;
+        k.svd = g.svd;
         return Chosen{k, streaming, best};
     }();
     return c;
@@ -117,6 +119,9 @@ int kernel_levels(KernelLevel* out, int cap) {
         {"sketch.sjlt_panel (sjlt/countsketch scatter)", level_name(c.streaming)},
         {"bcd.dot_axpy (lasso coordinate descent)", level_name(c.streaming)},
         {"bcd.gram (lasso newton step)", level_name(c.streaming)},
+        {"factor.qr_r (QR of S A; method='qr')", level_name(c.gemm)},
+        {"factor.svd (SVD of R)", level_name(c.gemm)},
+        {"factor.tri_solve (preconditioner R^{-1})", level_name(c.streaming)},
     };
     const int n = static_cast<int>(sizeof all / sizeof all[0]);
     for (int i = 0; i < n && i < cap; ++i) out[i] = all[i];

@@ -3,8 +3,10 @@
 #include <Eigen/Householder>
 #include <Eigen/QR>
 #include <Eigen/SVD>
+#include <type_traits>
 
 #include "fastls/common/error.hpp"
+#include "fastls/common/isa.hpp"
 
 namespace fastls::dense {
 namespace {
@@ -25,6 +27,14 @@ Mat<Scalar> pinv_apply(const Mat<Scalar>& Left, const Mat<Scalar>& Right, const 
     return Left.leftCols(r) * tmp;
 }
 
+// Singular values above rcond * s_max (numpy's rule).
+Index numerical_rank(const Eigen::VectorXd& s, double rcond) {
+    const double tol = s.size() ? rcond * s(0) : 0.0;
+    Index r = 0;
+    while (r < s.size() && s(r) > tol) ++r;
+    return r;
+}
+
 template <class MatA, class MatB>
 auto solve(const MatA& A, const MatB& B, double rcond) {
     using Scalar = typename MatA::Scalar;
@@ -34,18 +44,29 @@ auto solve(const MatA& A, const MatB& B, double rcond) {
 
     QrLstsq<Scalar> out;
     const bool tall = m >= n;
+    const Index p = std::min(m, n);
+    if constexpr (std::is_same_v<Scalar, double>) {
+        if (tall) {  // real and tall: the ISA-dispatched QR and SVD (isa/factor.cpp)
+            const isa::Kernels& kern = isa::kernels();
+            Mat<double> F = A, QtB = B, R(n, n), U(n, n), V(n, n);
+            kern.qr_r(F.data(), m, n, QtB.data(), k, R.data());
+            out.singular_values.resize(n);
+            kern.svd(R.data(), n, out.singular_values.data(), U.data(), V.data());
+            out.rank = numerical_rank(out.singular_values, rcond);
+            out.x = pinv_apply<double>(V, U, out.singular_values, out.rank, QtB.topRows(n));
+            out.residual_norms = (B - A * out.x).colwise().norm().transpose();
+            return out;
+        }
+    }
     // Factor the tall orientation: A (tall) or A^H (wide). One copy of A.
     Eigen::HouseholderQR<Mat<Scalar>> qr;
     if (tall) qr.compute(Mat<Scalar>(A));
     else qr.compute(Mat<Scalar>(A.adjoint()));
-    const Index p = std::min(m, n);
     Mat<Scalar> R = qr.matrixQR().topRows(p).template triangularView<Eigen::Upper>();
     Eigen::BDCSVD<Mat<Scalar>> svd(R, Eigen::ComputeFullU | Eigen::ComputeFullV);
     out.singular_values = svd.singularValues();
-    const double tol = p > 0 ? rcond * out.singular_values(0) : 0.0;
-
+    out.rank = numerical_rank(out.singular_values, rcond);
     const Eigen::VectorXd& sv = out.singular_values;
-    while (out.rank < p && sv(out.rank) > tol) ++out.rank;
     if (tall) {
         // A = Q R  =>  x = R^+ (Q^H b)[:n].
         const Mat<Scalar> QhB = qr.householderQ().adjoint() * B;

@@ -13,6 +13,7 @@
 
 #include "fastls/common/isa.hpp"
 #include "fastls/sketch/random.hpp"
+#include "factor.hpp"
 
 namespace fastls::isa {
 namespace {
@@ -321,6 +322,8 @@ void gram(const MatView& A, const Index* cols, Index s, double* G) {
 extern const Kernels FASTLS_ISA_TABLE;
 const Kernels FASTLS_ISA_TABLE = {FASTLS_STR(FASTLS_ISA), &dense_unit, &fwht_rows, &srht_load,
                                     &srht_accumulate, &gemv_n, &gemv_t, &sweep_block, &sjlt_hash,
-                                    &sjlt_panel, &dot, &axpy, &gram};
+                                    &sjlt_panel, &dot, &axpy, &gram,
+                                    &FASTLS_ISA_NS::qr_r, &FASTLS_ISA_NS::svd,
+                                    &FASTLS_ISA_NS::tri_solve};
 
 }  // namespace fastls::isa

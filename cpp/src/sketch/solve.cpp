@@ -1,10 +1,8 @@
 #include "fastls/sketch/solve.hpp"
 
-#include <Eigen/Householder>
-#include <Eigen/QR>
-#include <Eigen/SVD>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "fastls/common/error.hpp"
 #include "fastls/common/isa.hpp"
@@ -16,8 +14,7 @@ using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-SketchedFactor::SketchedFactor(const MatrixXd& SA, const MatrixXd& SB, Index n, double rcond,
-                               bool covariance) {
+SketchedFactor::SketchedFactor(MatrixXd SA, const MatrixXd& SB, Index n, double rcond, bool covariance) {
     // Every entry of A and B reaches S [A B] with a nonzero weight, and NaN/Inf
     // never cancel: for a dense A (CPU or GPU) this stands in for a NaN/Inf check
     // of A, without its pass.
@@ -31,45 +28,62 @@ SketchedFactor::SketchedFactor(const MatrixXd& SA, const MatrixXd& SB, Index n, 
     require(amax == 0.0 || (amax >= 0x1p-480 && amax <= 0x1p480),
             "A's entries are near the float64 limits: its sketch's largest entry is outside "
             "2^-480..2^480");
-    const Index m = SA.rows(), d = SA.cols();
-    Eigen::HouseholderQR<MatrixXd> qr(SA);
-    R_ = qr.matrixQR().topRows(d).triangularView<Eigen::Upper>();
-    const MatrixXd QtSB = qr.householderQ().transpose() * SB;
+    const Index m = SA.rows(), d = SA.cols(), k = SB.cols();
+    const isa::Kernels& kern = isa::kernels();
+    MatrixXd QtSB = SB;
+    R_.resize(d, d);
+    kern.qr_r(SA.data(), m, d, QtSB.data(), k, R_.data());
 
     // V too: d x d, cheap next to the sketch; kw_backward_error needs it.
-    Eigen::BDCSVD<MatrixXd> svd(R_, Eigen::ComputeThinV);
-    singular_values_ = svd.singularValues();
-    V_ = svd.matrixV();
+    singular_values_.resize(d);
+    V_.resize(d, d);
+    kern.svd(R_.data(), d, singular_values_.data(), nullptr, V_.data());
     if (rcond < 0) rcond = std::numeric_limits<double>::epsilon() * double(std::max(n, d));
     const double tol = rcond * singular_values_(0);
     while (rank_ < d && singular_values_(rank_) > tol) ++rank_;
     if (rank_ == 0) throw LinAlgError("A is numerically zero: its sketch has no singular value above rcond");
 
     if (rank_ == d) {
-        x0_ = R_.triangularView<Eigen::Upper>().solve(QtSB.topRows(d));
-        if (covariance)
-            covariance_diag_ = R_.triangularView<Eigen::Upper>().solve(MatrixXd::Identity(d, d)).rowwise().squaredNorm();
+        x0_ = QtSB.topRows(d);
+        kern.tri_solve(R_.data(), d, x0_.data(), k, false);
+        if (covariance) {
+            MatrixXd Rinv = MatrixXd::Identity(d, d);
+            kern.tri_solve(R_.data(), d, Rinv.data(), d, false);
+            covariance_diag_ = Rinv.rowwise().squaredNorm();
+        }
         sketched_residuals_ = QtSB.bottomRows(m - d).colwise().norm().transpose();
     } else {
-        svd.compute(R_, Eigen::ComputeFullU | Eigen::ComputeFullV);
-        dense_ = svd.matrixV().leftCols(rank_) *
-                 svd.singularValues().head(rank_).cwiseInverse().asDiagonal();
-        x0_ = dense_ * (svd.matrixU().leftCols(rank_).transpose() * QtSB.topRows(d));
+        MatrixXd U(d, d), V(d, d);
+        VectorXd s(d);
+        kern.svd(R_.data(), d, s.data(), U.data(), V.data());
+        dense_ = V.leftCols(rank_) * s.head(rank_).cwiseInverse().asDiagonal();
+        x0_ = dense_ * (U.leftCols(rank_).transpose() * QtSB.topRows(d));
         if (covariance) covariance_diag_ = dense_.rowwise().squaredNorm();
         // The caller checks A against these: S A may have lost rank that A has.
-        null_basis_ = svd.matrixV().rightCols(d - rank_);
-        sketched_residuals_ = (SB - SA * x0_).colwise().norm().transpose();
+        null_basis_ = V.rightCols(d - rank_);
+        // ||S (b - A x0)||^2 = ||(Q^T S b)_top - R x0||^2 + ||(Q^T S b)_bottom||^2.
+        const MatrixXd top = QtSB.topRows(d) - R_.triangularView<Eigen::Upper>() * x0_;
+        sketched_residuals_ =
+            (top.colwise().squaredNorm() + QtSB.bottomRows(m - d).colwise().squaredNorm()).cwiseSqrt().transpose();
     }
 }
 
 void SketchedFactor::precondition(const VectorXd& z, VectorXd& out) const {
-    if (dense_.size()) out.noalias() = dense_ * z;
-    else out = R_.triangularView<Eigen::Upper>().solve(z);
+    if (dense_.size()) {
+        out.noalias() = dense_ * z;
+    } else {
+        out = z;
+        isa::kernels().tri_solve(R_.data(), R_.cols(), out.data(), 1, false);
+    }
 }
 
 void SketchedFactor::precondition_t(const VectorXd& w, VectorXd& out) const {
-    if (dense_.size()) out.noalias() = dense_.transpose() * w;
-    else out = R_.transpose().triangularView<Eigen::Lower>().solve(w);
+    if (dense_.size()) {
+        out.noalias() = dense_.transpose() * w;
+    } else {
+        out = w;
+        isa::kernels().tri_solve(R_.data(), R_.cols(), out.data(), 1, true);
+    }
 }
 
 void SketchedFactor::fill(SolveResult& out) const {
@@ -169,7 +183,7 @@ SolveResult solve_any(const SolveOptions& opt, const Mat& A, const ColRef& B) {
     require(B.rows() == n, "b must have as many rows as A");
     MatrixXd SA, SB;
     apply(opt.spec, A, B, SA, SB);
-    const SketchedFactor factor(SA, SB, n, opt.rcond, !opt.precondition);  // (checks S A: A's NaN/Inf check)
+    const SketchedFactor factor(std::move(SA), SB, n, opt.rcond, !opt.precondition);  // (checks S A: A's NaN/Inf check)
     SolveResult out;
     factor.fill(out);
     if (opt.precondition && opt.refine) {

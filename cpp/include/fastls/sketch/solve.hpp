@@ -52,8 +52,9 @@ public:
     // Refuses (ValueError) an S A or S B that is not finite or an S A whose largest
     // entry is outside 2^-480..2^480. covariance: also diag(P P^T), the
     // sketch-and-solve error bars' (R^{-1} explicitly).
-    SketchedFactor(const Eigen::MatrixXd& SA, const Eigen::MatrixXd& SB, Eigen::Index n,
-                   double rcond, bool covariance);
+    // SA is factored in place (pass it by move where the caller is done with it).
+    SketchedFactor(Eigen::MatrixXd SA, const Eigen::MatrixXd& SB, Eigen::Index n, double rcond,
+                   bool covariance);
 
     Eigen::Index rank() const { return rank_; }
     Eigen::Index cols() const { return dense_.size() ? dense_.cols() : R_.cols(); }
