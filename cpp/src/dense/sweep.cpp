@@ -16,13 +16,19 @@ using Eigen::VectorXd;
 
 namespace {
 
-constexpr Index kBlockBytes = Index(1) << 20;  // half of a 2 MiB L2
+constexpr Index kBlockBytes = Index(1) << 19;  // half of a 1 MiB L2
+// Column-major A: a block is d column segments A.outer apart, and segments
+// shorter than ~4 KB stream from memory at about half the rate of long ones,
+// so its blocks keep at least this many rows (more than half of L2 where
+// d > 128: the second product then reads part of the block back from L3).
+constexpr Index kMinColumnRows = 512;
 constexpr Index kBlocksPerTask = 8;
 
 // v = x (and b given): g = A^T (b - A x), returns (||b - A x||^2, ||A x||^2).
 std::pair<double, double> sweep(const isa::MatView& A, const VectorXd& v, const double* b, VectorXd& g) {
     const Index n = A.rows, d = A.cols;
-    const Index rows = std::clamp<Index>(kBlockBytes / (8 * std::max<Index>(d, 1)) / 8 * 8, 8, 16384);
+    const Index rows = std::clamp<Index>(kBlockBytes / (8 * std::max<Index>(d, 1)) / 8 * 8,
+                                         A.row_major ? 8 : kMinColumnRows, 16384);
     const Index task_rows = rows * kBlocksPerTask;
     const Index tasks = (n + task_rows - 1) / task_rows;
     Eigen::MatrixXd partial(d, tasks);
