@@ -41,6 +41,9 @@ for kind in ("gaussian", "rademacher", "srht"):
 rng = np.random.default_rng(0)
 A = rng.standard_normal((3000, 20)); b = rng.standard_normal(3000)
 out["x"] = fastls.lstsq(A, b, method="precondition", random_state=1).x.tolist()
+out["x_qr"] = fastls.lstsq(A, b, method="qr").x.tolist()
+out["se"] = fastls.lstsq(A, b, method="sketch", sketch="gaussian", sketch_rows=200,
+                         random_state=1).coordinate_error.tolist()
 print(json.dumps(out))
 """
 
@@ -63,8 +66,11 @@ def test_every_dispatched_level_gives_the_same_sketch_entries():
         for kind in ("gaussian", "rademacher", "srht"):
             assert out[kind], (lvl, kind)
             assert out[kind + "-hash"] == runs["baseline"][kind + "-hash"], (lvl, kind)
-        # Solutions may differ in the last bits between levels (GEMV summation order).
+        # Solutions may differ in the last bits between levels (GEMV, QR and SVD summation
+        # order): each level's QR, SVD and triangular solves (isa/factor.cpp) against numpy.
         np.testing.assert_allclose(out["x"], x_ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(out["x_qr"], x_ref, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(out["se"], runs["baseline"]["se"], rtol=1e-10)
 
 
 def _problem():

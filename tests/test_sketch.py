@@ -218,6 +218,26 @@ def test_sketch_and_solve_l2_and_residual_bounds(rng):
             assert res.residual_norm == pytest.approx(np.linalg.norm(b - A @ res.x), rel=1e-12)
 
 
+@pytest.mark.parametrize("rank", [30, 20])
+def test_sketch_and_solve_is_the_explicit_sketched_problem(rng, rank):
+    """x, ||S r|| and the error bars equal the explicit S's least-squares problem's (note
+    section 1.6: se_i = ||S r|| sqrt(((S A)^T S A)^+_ii / (m - rank))), also for rank-deficient
+    A, where x is the minimum-norm solution of the sketched problem."""
+    n, m = 3000, 120
+    A = svd_matrix(n, 30, 10.0, rng, rank=rank)
+    b = rng.standard_normal(n)
+    res = fastls.lstsq(A, b, method="sketch", sketch="gaussian", sketch_rows=m, random_state=4)
+    S = fastls.sketch_matrix(n, m, kind="gaussian", random_state=4)
+    SA, Sb = S @ A, S @ b
+    x = np.linalg.lstsq(SA, Sb, rcond=None)[0]
+    assert res.rank == rank
+    np.testing.assert_allclose(res.x, x, rtol=1e-9, atol=1e-12 * np.linalg.norm(x))
+    r = np.linalg.norm(Sb - SA @ x)
+    assert res.sketched_residual_norm == pytest.approx(r, rel=1e-9)
+    se = r * np.sqrt(np.diag(np.linalg.pinv(SA.T @ SA, rcond=1e-12, hermitian=True)) / (m - rank))
+    np.testing.assert_allclose(res.coordinate_error, se, rtol=1e-8)
+
+
 # ---- sketch-and-precondition: full accuracy ----------------------------------------------
 
 @pytest.mark.parametrize("kind", ["srht", "gaussian", "sjlt"])
