@@ -190,8 +190,7 @@ public:
                 if (x_[j] != 0.0) {
                     ++support;
                 } else if (inv_norm_[j] > 0.0) {  // a zero column never moves
-                    const double cj = pos_ ? c[j] : std::abs(c[j]);  // one-sided constraint when x >= 0
-                    c[j] = (lam_ - cj) * inv_norm_[j];
+                    c[j] = distance(j, c[j]);
                     violators += c[j] < 0.0;
                     ++candidates;
                 }
@@ -233,7 +232,7 @@ public:
                     if (j < 0 || c[j] > cut || cut == INFINITY) continue;
                     const double cj = A_.dot(j, R_);
                     remember(j, cj);
-                    c[j] = (lam_ - (pos_ ? cj : std::abs(cj))) * inv_norm_[j];
+                    c[j] = distance(j, cj);
                     j = -1;
                     redo = true;
                 }
@@ -310,9 +309,15 @@ private:
         R_last_ = R_;
     }
 
-    // ref_j: c_j's bound at drift 0 (|c_j| or, when x >= 0, c_j; less ||a_j|| drift_).
+    // What the dual constraint bounds: |c_j|, or c_j when x >= 0 (one-sided).
+    double constrained(double cj) const { return pos_ ? cj : std::abs(cj); }
+
+    // Distance of zero j to the dual constraint, (lam - |c_j|) / ||a_j||: the working-set ranking.
+    double distance(Index j, double cj) const { return (lam_ - constrained(cj)) * inv_norm_[j]; }
+
+    // ref_j: c_j's bound at drift 0 (constrained(c_j) less ||a_j|| drift_).
     void remember(Index j, double cj) {
-        if (inv_norm_[j] > 0.0) ref_[j] = (pos_ ? cj : std::abs(cj)) - drift_ / inv_norm_[j];
+        if (inv_norm_[j] > 0.0) ref_[j] = constrained(cj) - drift_ / inv_norm_[j];
     }
 
     // The dual norm of the correlations c = A^T R: max_j |c_j|, or max_j c_j when x >= 0.
@@ -579,7 +584,7 @@ private:
             for (Index j : full ? ws : active) {
                 const double old = x_[j];
                 const double corr = o_.intercept ? A_.dot(j, R_) - mu_[j] * uR_ : A_.dot(j, R_);
-                cmax = std::max(cmax, pos_ ? corr : std::abs(corr));
+                cmax = std::max(cmax, constrained(corr));
                 if (lam_ == 0.0 && (!pos_ || old > 0.0 || corr > 0.0)) first += corr * corr;
                 const double z = corr + old * norms_[j];
                 const double v = (pos_ ? std::max(z - lam_, 0.0) : soft(z, lam_)) / norms_[j];

@@ -27,14 +27,6 @@ Mat<Scalar> pinv_apply(const Mat<Scalar>& Left, const Mat<Scalar>& Right, const 
     return Left.leftCols(r) * tmp;
 }
 
-// Singular values above rcond * s_max (numpy's rule).
-Index numerical_rank(const Eigen::VectorXd& s, double rcond) {
-    const double tol = s.size() ? rcond * s(0) : 0.0;
-    Index r = 0;
-    while (r < s.size() && s(r) > tol) ++r;
-    return r;
-}
-
 template <class MatA, class MatB>
 auto solve(const MatA& A, const MatB& B, double rcond) {
     using Scalar = typename MatA::Scalar;
@@ -82,6 +74,13 @@ auto solve(const MatA& A, const MatB& B, double rcond) {
 }
 
 }  // namespace
+
+Eigen::Index numerical_rank(const Eigen::VectorXd& s, double rcond) {
+    const double tol = s.size() ? rcond * s(0) : 0.0;
+    Index r = 0;
+    while (r < s.size() && s(r) > tol) ++r;
+    return r;
+}
 
 QrLstsq<double> qr_lstsq(const ColRef& A, const ColRef& B, double rcond) { return solve(A, B, rcond); }
 QrLstsq<double> qr_lstsq(const RowRef& A, const ColRef& B, double rcond) { return solve(A, B, rcond); }

@@ -6,6 +6,7 @@
 
 #include "fastls/common/error.hpp"
 #include "fastls/common/isa.hpp"
+#include "fastls/dense/qr_lstsq.hpp"
 #include "fastls/dense/sweep.hpp"
 
 namespace fastls::sketch {
@@ -39,8 +40,7 @@ SketchedFactor::SketchedFactor(MatrixXd SA, const MatrixXd& SB, Index n, double 
     V_.resize(d, d);
     kern.svd(R_.data(), d, singular_values_.data(), nullptr, V_.data());
     if (rcond < 0) rcond = std::numeric_limits<double>::epsilon() * double(std::max(n, d));
-    const double tol = rcond * singular_values_(0);
-    while (rank_ < d && singular_values_(rank_) > tol) ++rank_;
+    rank_ = dense::numerical_rank(singular_values_, rcond);
     if (rank_ == 0) throw LinAlgError("A is numerically zero: its sketch has no singular value above rcond");
 
     if (rank_ == d) {

@@ -21,6 +21,9 @@ struct QrLstsq {
 
 using ComplexRef = Eigen::Ref<const Eigen::MatrixXcd>;
 
+// How many of the singular values s (descending) exceed rcond * s_max: numpy's rank rule.
+Eigen::Index numerical_rank(const Eigen::VectorXd& s, double rcond);
+
 // A is m x n (any storage order), B is m x k. Singular values <= rcond * s_max
 // count as zero (rcond >= 0; the caller applies numpy's default).
 QrLstsq<double> qr_lstsq(const ColRef& A, const ColRef& B, double rcond);
