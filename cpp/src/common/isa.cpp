@@ -98,6 +98,7 @@ const Chosen& chosen() {
         k.sweep_block = g.sweep_block;
         k.qr_r = g.qr_r;
         k.svd = g.svd;
+        k.gram = g.gram;
         return Chosen{k, streaming, best};
     }();
     return c;
@@ -118,7 +119,7 @@ int kernel_levels(KernelLevel* out, int cap) {
         {"sketch.sjlt_hash (sjlt/countsketch hash codes)", level_name(c.gemm)},
         {"sketch.sjlt_panel (sjlt/countsketch scatter)", level_name(c.streaming)},
         {"bcd.dot_axpy (lasso coordinate descent)", level_name(c.streaming)},
-        {"bcd.gram (lasso newton step)", level_name(c.streaming)},
+        {"bcd.gram (lasso Newton step and Gram-space CD)", level_name(c.gemm)},
         {"factor.qr_r (QR of S A; method='qr')", level_name(c.gemm)},
         {"factor.svd (SVD of R)", level_name(c.gemm)},
         {"factor.tri_solve (preconditioner R^{-1})", level_name(c.streaming)},

@@ -10,6 +10,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <vector>
 
 #include "fastls/common/isa.hpp"
 #include "fastls/sketch/random.hpp"
@@ -305,14 +306,47 @@ void axpy(double a, const double* x, double* y, Index n) {
     Map<VectorXd>(y, n).noalias() += a * Map<const VectorXd>(x, n);
 }
 
-void gram(const MatView& A, const Index* cols, Index s, double* G) {
-    MatrixXd As(A.rows, s);
-    for (Index k = 0; k < s; ++k)
-        As.col(k) = Map<const VectorXd>(A.data + cols[k] * A.outer, A.rows);
-    Map<MatrixXd> Gm(G, s, s);
-    Gm.setZero();
-    Gm.selfadjointView<Eigen::Lower>().rankUpdate(As.transpose());
-    Gm.triangularView<Eigen::StrictlyUpper>() = Gm.transpose();
+// A[:, cols] (m x s): a view where the columns are consecutive, else a copy in a
+// per-thread buffer kept between calls (a fresh m x s allocation faulted its pages
+// in at every call: 91 columns of 10000 rows took 4.8 ms against 1.4 ms reused;
+// gathering row blocks instead made Eigen's product up to 2x slower). Buffers
+// over 64 MiB are released after use.
+struct Gathered {
+    Gathered(const MatView& A, const Index* cols, Index s, std::vector<double>& buf)
+        : buf_(buf), data_(A.data + (s > 0 ? cols[0] : 0) * A.outer), rows_(A.rows), cols_(s) {
+        bool consecutive = A.outer == A.rows;
+        for (Index k = 1; k < s && consecutive; ++k) consecutive = cols[k] == cols[0] + k;
+        if (consecutive) return;
+        buf_.resize(size_t(A.rows) * size_t(s));
+        for (Index k = 0; k < s; ++k)
+            Map<VectorXd>(buf_.data() + k * A.rows, A.rows) = Map<const VectorXd>(A.data + cols[k] * A.outer, A.rows);
+        data_ = buf_.data();
+    }
+    ~Gathered() {
+        if (buf_.capacity() > (size_t(64) << 20) / sizeof(double)) std::vector<double>().swap(buf_);
+    }
+    Gathered(const Gathered&) = delete;
+    Gathered& operator=(const Gathered&) = delete;
+    Map<const MatrixXd> mat() const { return Map<const MatrixXd>(data_, rows_, cols_); }
+
+private:
+    std::vector<double>& buf_;
+    const double* data_;
+    Index rows_, cols_;
+};
+
+void gram(const MatView& A, const Index* a, Index s, const Index* b, Index t, double* G) {
+    thread_local std::vector<double> buf_a, buf_b;
+    const Gathered As(A, a, s, buf_a);
+    Map<MatrixXd> Gm(G, s, t);
+    if (a == b && s == t) {
+        Gm.setZero();
+        Gm.selfadjointView<Eigen::Lower>().rankUpdate(As.mat().transpose());
+        Gm.triangularView<Eigen::StrictlyUpper>() = Gm.transpose();
+    } else {
+        const Gathered Bs(A, b, t, buf_b);
+        Gm.noalias() = As.mat().transpose() * Bs.mat();
+    }
 }
 
 }  // namespace

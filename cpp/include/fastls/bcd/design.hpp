@@ -47,11 +47,12 @@ struct DenseCols {
         out.resize(rows(), Index(cols.size()));
         for (size_t k = 0; k < cols.size(); ++k) out.col(Index(k)) = A.col(cols[k]);
     }
-    // G = A[:, cols]^T A[:, cols] (SYRK on the gathered columns)
-    void gram(const Block& cols, MatrixXd& G) const {
-        G.resize(Index(cols.size()), Index(cols.size()));
-        kern->gram(isa::view(A), cols.data(), Index(cols.size()), G.data());
+    // G = A[:, a]^T A[:, b] (SYRK on the gathered columns where a and b are one list)
+    void gram(const Block& a, const Block& b, MatrixXd& G) const {
+        G.resize(Index(a.size()), Index(b.size()));
+        kern->gram(isa::view(A), a.data(), Index(a.size()), b.data(), Index(b.size()), G.data());
     }
+    void gram(const Block& cols, MatrixXd& G) const { gram(cols, cols, G); }
 };
 
 // Templated on the index type so that scipy's int32 CSC arrays are read as they
@@ -67,9 +68,17 @@ struct SparseColsOf {
         const auto* p = A.outerIndexPtr();
         const auto* idx = A.innerIndexPtr();
         const double* val = A.valuePtr();
-        double s = 0.0;
-        for (auto k = p[j]; k < p[j + 1]; ++k) s += val[k] * v[idx[k]];
-        return s;
+        // four partial sums: one chain of dependent adds ran at one add latency per non-zero
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        auto k = p[j];
+        for (const auto end = p[j + 1] - 3; k < end; k += 4) {
+            s0 += val[k] * v[idx[k]];
+            s1 += val[k + 1] * v[idx[k + 1]];
+            s2 += val[k + 2] * v[idx[k + 2]];
+            s3 += val[k + 3] * v[idx[k + 3]];
+        }
+        for (; k < p[j + 1]; ++k) s0 += val[k] * v[idx[k]];
+        return (s0 + s1) + (s2 + s3);
     }
     void axpy(Index j, double a, Eigen::Ref<VectorXd> v) const {
         const auto* p = A.outerIndexPtr();
@@ -103,13 +112,20 @@ struct SparseColsOf {
         for (Index j = 0; j < cols(); ++j) out[j] = dot(j, v);
     }
     void matmat_t(const MatrixXd& V, MatrixXd& out) const { out.noalias() = A.transpose() * V; }
-    void gram(const Block& cols, MatrixXd& G) const {
+    // G = A[:, a]^T A[:, b]
+    void gram(const Block& a, const Block& b, MatrixXd& G) const {
+        const Eigen::SparseMatrix<double> Sa = pick(a);
+        G = MatrixXd(Eigen::SparseMatrix<double>(Sa.transpose() * (&a == &b ? Sa : pick(b))));
+    }
+    void gram(const Block& cols, MatrixXd& G) const { gram(cols, cols, G); }
+    // A[:, cols] as a sparse matrix of its own
+    Eigen::SparseMatrix<double> pick(const Block& cols) const {
         Eigen::SparseMatrix<double> S(rows(), Index(cols.size()));
         std::vector<Eigen::Triplet<double>> t;
         for (size_t k = 0; k < cols.size(); ++k)
             for (typename Map::InnerIterator it(A, cols[k]); it; ++it) t.emplace_back(it.row(), Index(k), it.value());
         S.setFromTriplets(t.begin(), t.end());
-        G = MatrixXd(Eigen::SparseMatrix<double>(S.transpose() * S));
+        return S;
     }
     void gather(const Block& cols, MatrixXd& out) const {
         out.setZero(rows(), Index(cols.size()));

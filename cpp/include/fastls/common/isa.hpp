@@ -88,8 +88,9 @@ struct Kernels {
     // Contiguous vectors of length n (coordinate descent).
     double (*dot)(const double* a, const double* b, Index n);
     void (*axpy)(double a, const double* x, double* y, Index n);  // y += a x
-    // G (s x s, column-major, full) = A[:, cols]^T A[:, cols] for a column-major A.
-    void (*gram)(const MatView& A, const Index* cols, Index s, double* G);
+    // G (s x t, column-major) = A[:, a]^T A[:, b] for a column-major A; the same
+    // list twice (a == b, s == t) gives the full symmetric block by a rank update.
+    void (*gram)(const MatView& A, const Index* a, Index s, const Index* b, Index t, double* G);
     // Householder QR of the column-major m x d A (m >= d; overwritten): R (d x d,
     // column-major, zero below the diagonal) and B (m x k, column-major) <- Q^T B.
     void (*qr_r)(double* A, Index m, Index d, double* B, Index k, double* R);
