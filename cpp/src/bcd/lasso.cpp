@@ -245,8 +245,8 @@ public:
             }
             last_ws_nnz_ = 0;
             for (Index j : ws) last_ws_nnz_ += A_.nnz(j);
-            const bool in_gram = gram_pays(ws);
-            last_inner_ = in_gram ? inner_gram(ws, 0.3 * gap, o_.max_epochs - epochs, gap <= 0.1 * p0_)
+            const bool in_gram = gram_pays(ws) && gram_block(ws, G_ws_);
+            last_inner_ = in_gram ? inner_gram(ws, G_ws_, 0.3 * gap, o_.max_epochs - epochs, gap <= 0.1 * p0_)
                                   : inner(ws, 0.3 * gap, o_.max_epochs - epochs, gap <= 0.1 * p0_);
             if (!in_gram) cd_work_ += double(last_inner_) * double(last_ws_nnz_);  // ~: 2 nnz(A_W) a full epoch, 3 in 4 on the support only
             epochs += last_inner_;
@@ -656,26 +656,41 @@ private:
         return atb_[j];
     }
 
-    // CD epochs on the working set in Gram space: with G = A_W^T A_W (centred with
-    // an intercept) and q = A_W^T R, a coordinate move updates q in |W| flops, and
-    // ||R||^2 and b^T R follow by scalar updates, so the epochs and their gap
-    // estimate read no column of A. R is brought up to date at the end (one axpy
-    // per moved coordinate) and the outer loop certifies the gap exactly, as after
-    // CD. Same stopping and hand-over rules as inner(); no extrapolation (an epoch
-    // costs |W| per moved coordinate, not 2 m).
-    Index inner_gram(const Block& ws, double target, Index budget, bool newton_next) {
-        const Index w = Index(ws.size());
-        MatrixXd G;
+    // G = A_W^T A_W (centred with an intercept), when no column of A_W is within
+    // sin^2 = 1e-10 of the span of the others (Cholesky pivots, as in the Newton
+    // step). On a singular block, Gram-space CD slid along the null space that the
+    // rounding of G tilts (128 x 16 of rank 5: stuck at a relative gap of 0.1 for
+    // 50000 epochs, where CD on A converged); CD keeps such working sets.
+    bool gram_block(const Block& ws, MatrixXd& G) {
         gram_.get(A_, ws, G);
-        VectorXd q(w), bt(w), x0(w), mu(w);
+        if (o_.intercept) {
+            VectorXd mu(Index(ws.size()));
+            for (size_t k = 0; k < ws.size(); ++k) mu[Index(k)] = mu_[ws[k]];
+            G.noalias() -= uu_ * mu * mu.transpose();
+        }
+        const Eigen::LLT<MatrixXd> llt(G);
+        if (llt.info() != Eigen::Success) return false;
+        for (Index k = 0; k < G.rows(); ++k)
+            if (!(llt.matrixLLT()(k, k) * llt.matrixLLT()(k, k) > 1e-10 * G(k, k))) return false;
+        return true;
+    }
+
+    // CD epochs on the working set in Gram space: with G from gram_block and
+    // q = A_W^T R, a coordinate move updates q in |W| flops, and ||R||^2 and b^T R
+    // follow by scalar updates, so the epochs and their gap estimate read no
+    // column of A. R is brought up to date at the end (one axpy per moved
+    // coordinate) and the outer loop certifies the gap exactly, as after CD. Same
+    // stopping and hand-over rules as inner(); no extrapolation (an epoch costs
+    // |W| per moved coordinate, not 2 m).
+    Index inner_gram(const Block& ws, const MatrixXd& G, double target, Index budget, bool newton_next) {
+        const Index w = Index(ws.size());
+        VectorXd q(w), bt(w), x0(w);
         for (Index k = 0; k < w; ++k) {
             const Index j = ws[size_t(k)];
             q[k] = A_.dot(j, R_);  // R is centred here: a_j^T R = (a_j - mu_j u)^T R
             bt[k] = b_along(j);
             x0[k] = x_[j];
-            if (o_.intercept) mu[k] = mu_[j];
         }
-        if (o_.intercept) G.noalias() -= uu_ * mu * mu.transpose();
         double rr = R_.squaredNorm(), bR = b_.dot(R_), l1 = x_.lpNorm<1>();
         const Index rank_cap = o_.intercept ? m_ - 1 : m_;
         double last_agap = INFINITY, agap = INFINITY, cmax = 0.0;
@@ -779,6 +794,7 @@ private:
     }
 
     GramCache gram_;
+    MatrixXd G_ws_;               // the working set's Gram block in Gram mode
     VectorXd atb_;                // b_along's cache (NaN: not yet computed)
     bool gram_ok_ = true;         // Gram mode allowed (see gram_pays)
     double cd_work_ = 0.0;        // flops of the CD epochs so far (see gram_pays)
