@@ -248,7 +248,8 @@ public:
             const bool in_gram = gram_pays(ws) && gram_block(ws, G_ws_);
             last_inner_ = in_gram ? inner_gram(ws, G_ws_, 0.3 * gap, o_.max_epochs - epochs, gap <= 0.1 * p0_)
                                   : inner(ws, 0.3 * gap, o_.max_epochs - epochs, gap <= 0.1 * p0_);
-            if (!in_gram) cd_work_ += double(last_inner_) * double(last_ws_nnz_);  // ~: 2 nnz(A_W) a full epoch, 3 in 4 on the support only
+            // epochs x nnz(A_W), about CD's flops: 2 nnz(A_W) a full epoch, and 3 epochs in 4 sweep the support only
+            if (!in_gram) cd_work_ += double(last_inner_) * double(last_ws_nnz_);
             epochs += last_inner_;
             at_newton_point_ = false;
         }
@@ -341,10 +342,13 @@ private:
     // gap of x against the rescaled-residual dual point theta = R / max(1, cmax / lam);
     // with lam = 0 (no finite dual bound) the first-order measure, as scikit-learn does.
     double duality_gap(double cmax, double first, const VectorXd& R) const {
-        if (lam_ == 0.0) return first;
-        const double primal = 0.5 * R.squaredNorm() + lam_ * x_.lpNorm<1>();
+        return lam_ == 0.0 ? first : gap_from(cmax, R.squaredNorm(), b_.dot(R), x_.lpNorm<1>());
+    }
+    // The same gap (lam > 0) from ||R||^2, b^T R and ||x||_1.
+    double gap_from(double cmax, double r2, double bR, double l1) const {
+        const double primal = 0.5 * r2 + lam_ * l1;
         const double s = std::max(1.0, cmax / lam_);
-        const double dual = b_.dot(R) / s - 0.5 * R.squaredNorm() / (s * s);
+        const double dual = bR / s - 0.5 * r2 / (s * s);
         return std::max(primal - dual, 0.0);
     }
 
@@ -695,12 +699,6 @@ private:
         const Index rank_cap = o_.intercept ? m_ - 1 : m_;
         double last_agap = INFINITY, agap = INFINITY, cmax = 0.0;
         Index last_active = -1, e = 0;
-        // The gap of (x, R) from ||R||^2 and b^T R, with the dual scaling from cmax.
-        const auto gap_of = [&](double r2, double bRv, double l1v) {
-            const double sc = std::max(1.0, cmax / lam_);
-            r2 = std::max(r2, 0.0);
-            return std::max(0.5 * r2 + lam_ * l1v - (bRv / sc - 0.5 * r2 / (sc * sc)), 0.0);
-        };
         for (e = 1; e <= budget; ++e) {
             double first = 0.0;
             cmax = 0.0;
@@ -722,7 +720,7 @@ private:
                 }
                 active += v != 0.0;
             }
-            agap = lam_ == 0.0 ? first : gap_of(rr, bR, l1);
+            agap = lam_ == 0.0 ? first : gap_from(cmax, std::max(rr, 0.0), bR, l1);
             if (agap <= target) break;
             if (e % 4 == 1) {  // the hand-over rule of inner(), on the same 4-epoch rhythm
                 const bool stalled = agap > 0.9 * last_agap && active == last_active;
@@ -748,7 +746,7 @@ private:
         // The estimate against the same gap from the exact R: far off (rounding in
         // the updates of ||R||^2 once R is tiny, or in a centred Gram), CD from here on.
         if (lam_ > 0.0 && std::isfinite(agap)) {
-            const double exact = gap_of(R_.squaredNorm(), b_.dot(R_), x_.lpNorm<1>());
+            const double exact = gap_from(cmax, R_.squaredNorm(), b_.dot(R_), x_.lpNorm<1>());
             if (exact > 10.0 * agap && exact > 0.1 * o_.tol * p0_) gram_ok_ = false;
         }
         return std::min(e, budget);
