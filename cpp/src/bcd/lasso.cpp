@@ -396,30 +396,21 @@ private:
         flops += (s > (o_.intercept ? m_ - 1 : m_) ? 9.0 : 1.0 / 3.0) * double(s) * double(s) * double(s);
         if (flops > 2e9) return false;
         MatrixXd G;
-        gram_.get(A_, S, G);
-        VectorXd r(s), xs(s), mu = VectorXd::Zero(s);
-        const double bu = o_.intercept ? along_u(b_) : 0.0;
+        centred_gram(S, G);
+        VectorXd r(s), xs(s);
         for (Index k = 0; k < s; ++k) {
             xs[k] = x_[S[size_t(k)]];
-            if (o_.intercept) mu[k] = A_.dot(S[size_t(k)], u_) / uu_;
-            r[k] = A_.dot(S[size_t(k)], b_) - uu_ * mu[k] * bu - lam_ * (xs[k] > 0 ? 1.0 : -1.0);
+            r[k] = b_along(S[size_t(k)]) - lam_ * (xs[k] > 0 ? 1.0 : -1.0);
         }
-        if (o_.intercept) G.noalias() -= uu_ * mu * mu.transpose();  // columns orthogonal to u
-        // Fast path: Cholesky, trusted when every pivot keeps a fair part of its
-        // column's norm (sin^2 of its angle to the earlier columns > 1e-10). A step
+        // Fast path: Cholesky, where its pivots pass (pivots_ok). A step
         // cut short where a coordinate reaches zero drops it and steps again on the
         // smaller support (an active-set pivot reusing G): near-singular supports
         // (|S| near m along a path) cut nearly every step, and handing each cut
         // back to CD cost ~30 sweeps per dropped coordinate. Each pivot costs
         // O(s^2 + s m) (a factor downdate, the residual update), at most s of them.
         {
-            Eigen::LLT<MatrixXd> llt(G);
-            bool ok = llt.info() == Eigen::Success;
-            for (Index k = 0; ok && k < s; ++k) {
-                const double l = llt.matrixLLT()(k, k);
-                ok = l * l > 1e-10 * G(k, k);
-            }
-            if (ok) {
+            const Eigen::LLT<MatrixXd> llt(G);
+            if (pivots_ok(llt, G)) {
                 MatrixXd L = llt.matrixL();
                 for (Index pivots = 0;; ++pivots) {
                     VectorXd z = L.triangularView<Eigen::Lower>().solve(r);
@@ -652,7 +643,8 @@ private:
         return w * w <= nnz && nnz * std::min(0.5 * w, fresh) <= 4.0 * cd_work_;
     }
 
-    // b^T (a_j - mu_j u), kept per column once computed (Gram mode's b^T R updates).
+    // b^T (a_j - mu_j u), kept per column once computed (the Newton step's right-hand
+    // side, Gram mode's b^T R updates).
     double b_along(Index j) {
         if (atb_.size() == 0) atb_ = VectorXd::Constant(n_, NAN);
         if (std::isnan(atb_[j]))
@@ -660,23 +652,33 @@ private:
         return atb_[j];
     }
 
-    // G = A_W^T A_W (centred with an intercept), when no column of A_W is within
-    // sin^2 = 1e-10 of the span of the others (Cholesky pivots, as in the Newton
-    // step). On a singular block, Gram-space CD slid along the null space that the
-    // rounding of G tilts (128 x 16 of rank 5: stuck at a relative gap of 0.1 for
-    // 50000 epochs, where CD on A converged); CD keeps such working sets.
-    bool gram_block(const Block& ws, MatrixXd& G) {
-        gram_.get(A_, ws, G);
-        if (o_.intercept) {
-            VectorXd mu(Index(ws.size()));
-            for (size_t k = 0; k < ws.size(); ++k) mu[Index(k)] = mu_[ws[k]];
-            G.noalias() -= uu_ * mu * mu.transpose();
-        }
-        const Eigen::LLT<MatrixXd> llt(G);
+    // G = A_S^T A_S, centred with an intercept (the columns' parts orthogonal to u).
+    void centred_gram(const Block& S, MatrixXd& G) {
+        gram_.get(A_, S, G);
+        if (!o_.intercept) return;
+        VectorXd mu(Index(S.size()));
+        for (size_t k = 0; k < S.size(); ++k) mu[Index(k)] = mu_[S[k]];
+        G.noalias() -= uu_ * mu * mu.transpose();
+    }
+
+    // G's Cholesky factor is trusted when every pivot keeps a fair part of its
+    // column's norm (sin^2 of its angle to the earlier columns > 1e-10).
+    static bool pivots_ok(const Eigen::LLT<MatrixXd>& llt, const MatrixXd& G) {
         if (llt.info() != Eigen::Success) return false;
-        for (Index k = 0; k < G.rows(); ++k)
-            if (!(llt.matrixLLT()(k, k) * llt.matrixLLT()(k, k) > 1e-10 * G(k, k))) return false;
+        for (Index k = 0; k < G.rows(); ++k) {
+            const double l = llt.matrixLLT()(k, k);
+            if (!(l * l > 1e-10 * G(k, k))) return false;
+        }
         return true;
+    }
+
+    // The working set's centred Gram block, when its Cholesky pivots pass (as in
+    // the Newton step). On a singular block, Gram-space CD slid along the null
+    // space that the rounding of G tilts (128 x 16 of rank 5: stuck at a relative
+    // gap of 0.1 for 50000 epochs, where CD on A converged); CD keeps such sets.
+    bool gram_block(const Block& ws, MatrixXd& G) {
+        centred_gram(ws, G);
+        return pivots_ok(Eigen::LLT<MatrixXd>(G), G);
     }
 
     // CD epochs on the working set in Gram space: with G from gram_block and
